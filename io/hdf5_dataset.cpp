@@ -138,6 +138,12 @@ std::vector<std::string> Group::children() const {
   return names;
 }
 
+void Group::remove(const std::string& path) {
+  silence_hdf5_errors();
+  if (!exists(path)) fail("cannot remove '" + path + "': no such member");
+  if (H5Ldelete(id(), path.c_str(), H5P_DEFAULT) < 0) fail("cannot remove '" + path + "'");
+}
+
 Dataset Group::open_dataset(const std::string& name) const {
   silence_hdf5_errors();
   if (!exists(name)) fail("no dataset '" + name + "'");

@@ -364,4 +364,15 @@ int require_schema(const File& file, const std::string& expected_schema, int max
   return static_cast<int>(version);
 }
 
+File open_store(const std::string& path, const std::string& schema, int version) {
+  if (!file_exists(path)) {
+    File fresh = File::create(path);
+    write_schema(fresh, schema, version);
+    fresh.commit();
+  }
+  File file = File::open_rw(path);
+  require_schema(file, schema, version);
+  return file;
+}
+
 }  // namespace apq::h5

@@ -143,6 +143,7 @@ class Group : public Object {
   Group open_group(const std::string& path) const;
   Group require_group(const std::string& path);  // open, or create if missing
   std::vector<std::string> children() const;     // direct members, in creation order if tracked
+  void remove(const std::string& path);          // unlinks a member (its space is not reclaimed)
 
   // Whole N-d datasets; a shape {} is a scalar. deflate_level 1-9 stores it chunked and compressed.
   template <class T>
@@ -188,6 +189,9 @@ class Group : public Object {
 //                       an existing file is replaced only by a complete one. Without commit() (an
 //                       exception, say) the temporary is removed and path is left untouched.
 //   File::open(path)    read-only;  File::open_rw(path)  read-write, for appending in place.
+// The HDF5 build is thread-safe (one global lock), so files may be used from several threads, but
+// one file should have one writer. HDF5 1.10 locks open files: h5py or h5dump cannot open a file
+// that a writer holds open unless HDF5_USE_FILE_LOCKING=FALSE is set in their environment.
 class File : public Group {
  public:
   static File create(const std::string& path);
@@ -214,6 +218,11 @@ void write_schema(File& file, const std::string& schema, int version);
 // for a foreign file, and clear errors for another schema or a version newer than max_version.
 // kind is the part of the schema after "apq-actors/", e.g. "image-set".
 int require_schema(const File& file, const std::string& expected_schema, int max_version);
+
+// For writers that append as results arrive and may be restarted: opens path read-write after
+// checking its schema, or, if it does not exist, creates it with that schema (atomically, via
+// create + commit) and opens it read-write.
+File open_store(const std::string& path, const std::string& schema, int version);
 
 bool file_exists(const std::string& path);
 

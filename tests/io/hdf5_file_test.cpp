@@ -165,6 +165,31 @@ TEST_F(Hdf5File, ExtendibleTablesKeepEveryRowAcrossReopening) {
             path + ": /: no dataset 'results/missing'");
 }
 
+TEST_F(Hdf5File, OpenStoreCreatesOnceThenReopensForAppending) {
+  {
+    File f = open_store(path, "apq-actors/results", 1);
+    f.create_table<float>("loss", 0).append<float>({0.5f});
+  }
+  {
+    File f = open_store(path, "apq-actors/results", 1);
+    f.open_table("loss").append<float>({0.25f});
+    f.write<float>("best", {1}, {0.25f});
+    f.remove("best");
+    EXPECT_FALSE(f.exists("best"));
+    f.write<float>("best", {1}, {0.125f});
+  }
+  {
+    const File f = File::open(path);
+    EXPECT_EQ(f.read<float>("loss"), (std::vector<float>{0.5f, 0.25f}));
+    EXPECT_EQ(f.read<float>("best"), (std::vector<float>{0.125f}));
+    // HDF5 refuses to open a file read-write while it is open read-only in this process.
+    EXPECT_NE(error_of([&] { File::open_rw(path); }).find(path + ": cannot open for writing"),
+              std::string::npos);
+  }
+  EXPECT_NE(error_of([&] { open_store(path, "apq-actors/other", 1); }).find("not an apq-actors other file"),
+            std::string::npos);
+}
+
 // What we write must be readable by the usual tools, not only by ourselves.
 TEST_F(Hdf5File, H5dumpAndH5pyReadOurFiles) {
   {

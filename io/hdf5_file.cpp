@@ -125,6 +125,7 @@ Handle& Handle::operator=(Handle&& other) noexcept {
 
 void Handle::reset() noexcept {
   if (id_ < 0) return;
+  silence_hdf5_errors();  // objects may be destroyed on another thread than they were made on
   switch (H5Iget_type(id_)) {
     case H5I_FILE: H5Fclose(id_); break;
     case H5I_GROUP:
@@ -160,7 +161,8 @@ void Object::write_attr(const std::string& key, DType type, const void* data, st
   }
   Handle mem = memory_type(type);
   Handle attr(H5Acreate2(id(), key.c_str(), mem.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
-  if (!attr.valid() || H5Awrite(attr.get(), mem.get(), data) < 0)
+  static const std::int64_t empty = 0;  // HDF5 wants a buffer even for zero elements
+  if (!attr.valid() || H5Awrite(attr.get(), mem.get(), data ? data : &empty) < 0)
     fail("cannot write attribute '" + key + "'");
 }
 

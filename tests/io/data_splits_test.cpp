@@ -12,6 +12,15 @@ namespace {
 
 using test::error_of;
 
+const std::string kFashion = "/usr/share/datasets/fashion-mnist";
+
+// The training file, read once for the tests that need it.
+const ImageSet& fashion_train() {
+  static const ImageSet set =
+      read_idx(kFashion + "/train-images-idx3-ubyte.gz", kFashion + "/train-labels-idx1-ubyte.gz");
+  return set;
+}
+
 // The real Fashion-MNIST split is computed once for the tests below.
 class FashionSplits : public ::testing::Test {
  protected:
@@ -38,8 +47,7 @@ TEST_F(FashionSplits, DefaultSplitHas50kTrain10kValidationAndTheTestFile) {
 }
 
 TEST(Split, IsDisjointCoversTheRequestedSizesAndDependsOnlyOnTheSeed) {
-  const ImageSet train = read_idx("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
-                                  "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz");
+  const ImageSet& train = fashion_train();
   const SplitIndices a = stratified_split(train.labels, 10, 50000, 10000, 1);
   ASSERT_EQ(a.train.size(), 50000u);
   ASSERT_EQ(a.val.size(), 10000u);
@@ -100,14 +108,13 @@ TEST(Split, SubsetsTakeTheFirstImagesOfEachSplit) {
   EXPECT_EQ(small.train.pixels.size(), 256u * 784u);
 
   // The subset is the head of the full split (same seed).
-  const ImageSet train = read_idx("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
-                                  "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz");
+  const ImageSet& train = fashion_train();
   const SplitIndices split = stratified_split(train.labels, 10, 50000, 10000, 1);
   const ImageSet head = subset(train, std::vector<int>(split.train.begin(), split.train.begin() + 256));
   EXPECT_EQ(small.train.pixels, head.pixels);
   EXPECT_EQ(small.train.labels, head.labels);
-  const ImageSet test_head = read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
-                                      "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
+  const ImageSet test_head =
+      read_idx(kFashion + "/t10k-images-idx3-ubyte.gz", kFashion + "/t10k-labels-idx1-ubyte.gz");
   EXPECT_TRUE(std::equal(small.test.pixels.begin(), small.test.pixels.end(), test_head.pixels.begin()));
 
   config.subset_val = 20000;

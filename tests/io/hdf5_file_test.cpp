@@ -64,6 +64,24 @@ TEST_F(Hdf5File, AttributesAndDatasetsOfEveryTypeRoundTrip) {
   EXPECT_EQ(error_of([&] { f.int_attr("note"); }), path + ": /: attribute 'note' is not numeric");
 }
 
+TEST_F(Hdf5File, EmptyValuesAndReadOnlyWritesAreHandled) {
+  {
+    File f = File::create(path);
+    f.set_int_array_attr("none", {});
+    f.set_string_attr("blank", "");
+    f.write<float>("nothing", {0, 3}, {});
+    f.commit();
+  }
+  File f = File::open(path);  // read-only, though not const
+  EXPECT_TRUE(f.int_array_attr("none").empty());
+  EXPECT_EQ(f.string_attr("blank"), "");
+  Shape shape;
+  EXPECT_TRUE(f.read<float>("nothing", &shape).empty());
+  EXPECT_EQ(shape, (Shape{0, 3}));
+  EXPECT_EQ(error_of([&] { f.set_int_attr("x", 1); }),
+            path + ": /: cannot write attribute 'x' (no write intent on file)");
+}
+
 TEST_F(Hdf5File, WrongSizesAndDuplicatesAreRejected) {
   File f = File::create(path);
   EXPECT_EQ(error_of([&] { f.write<float>("x", {2, 2}, {1, 2, 3}); }),

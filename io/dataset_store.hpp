@@ -1,0 +1,120 @@
+// fp_dataset.h5 and quant_dataset.h5: the <architecture, accuracy> and <architecture, policy,
+// accuracy> datasets, one row per item in the columns of /items, failures in /failed (layout in
+// docs/HDF5.md). A writer reopens an existing file of the same run (repairing a torn last item)
+// and appends one item at a time: open, append to every column, flush, close, so readers see
+// complete items and a crash loses at most the item in flight.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "io/hdf5_file.hpp"
+#include "io/item_columns.hpp"
+#include "io/run_meta.hpp"
+
+namespace apq {
+
+struct FpRecord {
+  std::int64_t id = 0;
+  std::string arch;              // readable, e.g. "k3m48 k5m64 | k7m96"
+  std::vector<float> arch_code;  // one-hot encoding, arch_code_size values
+  double accuracy = 0.0;         // validation top-1, a fraction in [0, 1]
+  double seconds = 0.0;          // wall time the item took
+};
+
+enum class QuantItemKind : std::int32_t { random_pair = 0, policy_group = 1 };
+
+struct QuantRecord {
+  std::int64_t id = 0;
+  std::string arch;
+  std::vector<float> arch_code;
+  std::string policy;              // readable bit widths
+  std::vector<float> policy_code;  // policy_code_size values
+  QuantItemKind kind = QuantItemKind::random_pair;
+  std::int64_t group = -1;  // architecture group for policy_group items, -1 otherwise
+  double accuracy = 0.0;    // validation top-1 after quantization-aware fine-tuning (fraction)
+  double fp_accuracy = std::numeric_limits<double>::quiet_NaN();  // same subnet unquantized
+  double bitops = 0.0;      // bit operations (MACs x weight bits x activation bits)
+  double latency_ms = 0.0;
+  double energy_mj = 0.0;
+  double seconds = 0.0;
+};
+
+struct FailedItem {
+  std::int64_t id = 0;
+  std::string reason;  // the last error, after retries
+};
+
+// What both dataset writers share: create-or-reopen, the ids on disk, failures.
+class DatasetWriter {
+ public:
+  const std::string& path() const { return path_; }
+  bool contains(std::int64_t id) const { return items_.count(id) || failed_.count(id); }
+  const std::set<std::int64_t>& item_ids() const { return items_; }     // complete items
+  const std::set<std::int64_t>& failed_ids() const { return failed_; }  // recorded failures
+  std::int64_t repaired_rows() const { return repaired_rows_; }  // torn rows removed on open
+  void append_failure(const FailedItem& failure);
+
+ protected:
+  DatasetWriter(std::string path, std::string kind, RunMeta meta, std::vector<ColumnSpec> items);
+  // Appends one item whose columns `fill` writes; on failure the torn row is removed again.
+  void append_item(std::int64_t id, const std::function<void(h5::Group& items)>& fill);
+  void check_code(const char* what, const std::vector<float>& code, std::int64_t width) const;
+
+ private:
+  void create_file();
+  void reopen_file();
+  void check_new_id(std::int64_t id) const;
+  std::string path_;
+  std::string kind_;
+  RunMeta meta_;
+  std::vector<ColumnSpec> item_columns_;
+  std::set<std::int64_t> items_;
+  std::set<std::int64_t> failed_;
+  std::int64_t repaired_rows_ = 0;
+};
+
+class FpDatasetWriter : public DatasetWriter {
+ public:
+  FpDatasetWriter(const std::string& path, const RunMeta& meta, std::int64_t arch_code_size);
+  void append(const FpRecord& record);
+
+ private:
+  std::int64_t arch_code_size_;
+};
+
+class QuantDatasetWriter : public DatasetWriter {
+ public:
+  QuantDatasetWriter(const std::string& path, const RunMeta& meta, std::int64_t arch_code_size,
+                     std::int64_t policy_code_size);
+  void append(const QuantRecord& record);
+
+ private:
+  std::int64_t arch_code_size_;
+  std::int64_t policy_code_size_;
+};
+
+struct FpDataset {
+  RunMeta meta;
+  std::vector<FpRecord> records;  // complete items, in file order
+  std::vector<FailedItem> failed;
+};
+struct QuantDataset {
+  RunMeta meta;
+  std::vector<QuantRecord> records;
+  std::vector<FailedItem> failed;
+};
+
+// Read-only; a file still being written reads as its complete items.
+FpDataset read_fp_dataset(const std::string& path);
+QuantDataset read_quant_dataset(const std::string& path);
+
+// The column layouts (also what apq-h5 and the docs describe).
+std::vector<ColumnSpec> fp_item_columns(std::int64_t arch_code_size);
+std::vector<ColumnSpec> quant_item_columns(std::int64_t arch_code_size, std::int64_t policy_code_size);
+std::vector<ColumnSpec> failed_columns();
+
+}  // namespace apq

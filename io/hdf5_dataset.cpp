@@ -318,6 +318,16 @@ std::vector<std::string> Table::read_string_rows(std::int64_t first, std::int64_
   return out;
 }
 
+void Table::truncate(std::int64_t new_rows) {
+  silence_hdf5_errors();
+  const std::int64_t old_rows = rows();
+  if (new_rows < 0 || new_rows > old_rows)
+    fail("cannot truncate " + std::to_string(old_rows) + " rows to " + std::to_string(new_rows));
+  if (new_rows == old_rows) return;
+  const hsize_t dims[2] = {static_cast<hsize_t>(new_rows), static_cast<hsize_t>(columns_)};
+  if (H5Dset_extent(id(), dims) < 0) fail("cannot truncate to " + std::to_string(new_rows) + " rows");
+}
+
 void Table::flush() {
   silence_hdf5_errors();
   if (H5Fflush(id(), H5F_SCOPE_LOCAL) < 0) fail("cannot flush");

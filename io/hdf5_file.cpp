@@ -295,17 +295,23 @@ File File::create(const std::string& path) {
   return File(std::move(id), path, temp);
 }
 
-File File::open(const std::string& path) { return open_with(path, H5F_ACC_RDONLY); }
-File File::open_rw(const std::string& path) { return open_with(path, H5F_ACC_RDWR); }
+File File::open(const std::string& path, Locking locking) {
+  return open_with(path, H5F_ACC_RDONLY, locking);
+}
+File File::open_rw(const std::string& path, Locking locking) {
+  return open_with(path, H5F_ACC_RDWR, locking);
+}
 
-File File::open_with(const std::string& path, unsigned flags) {
+File File::open_with(const std::string& path, unsigned flags, Locking locking) {
   silence_hdf5_errors();
   if (!file_exists(path)) throw std::runtime_error(path + ": no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     take_error_message();
     throw std::runtime_error(path + ": not an HDF5 file");
   }
-  Handle id(H5Fopen(path.c_str(), flags, H5P_DEFAULT));
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+  if (locking == Locking::off) H5Pset_file_locking(fapl.get(), 0, 1);
+  Handle id(H5Fopen(path.c_str(), flags, fapl.get()));
   if (!id.valid())
     throw_error(path, flags == H5F_ACC_RDWR ? "cannot open for writing" : "cannot open");
   return File(std::move(id), path, "");
@@ -366,13 +372,13 @@ int require_schema(const File& file, const std::string& expected_schema, int max
   return static_cast<int>(version);
 }
 
-File open_store(const std::string& path, const std::string& schema, int version) {
+File open_store(const std::string& path, const std::string& schema, int version, Locking locking) {
   if (!file_exists(path)) {
     File fresh = File::create(path);
     write_schema(fresh, schema, version);
     fresh.commit();
   }
-  File file = File::open_rw(path);
+  File file = File::open_rw(path, locking);
   require_schema(file, schema, version);
   return file;
 }

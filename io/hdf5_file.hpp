@@ -123,6 +123,7 @@ class Table : public Dataset {
     return out;
   }
   std::vector<std::string> read_string_rows(std::int64_t first, std::int64_t count) const;
+  void truncate(std::int64_t rows);  // drops rows from the end (e.g. a torn last item); never grows
   void flush();
 
  private:
@@ -191,12 +192,17 @@ class Group : public Object {
 //   File::open(path)    read-only;  File::open_rw(path)  read-write, for appending in place.
 // The HDF5 build is thread-safe (one global lock), so files may be used from several threads, but
 // one file should have one writer. HDF5 1.10 locks open files: h5py or h5dump cannot open a file
-// that a writer holds open unless HDF5_USE_FILE_LOCKING=FALSE is set in their environment.
+// that a writer holds open unless HDF5_USE_FILE_LOCKING=FALSE is set in their environment (or
+// the writer opened it with Locking::off).
+// HDF5 file locks: `on` (HDF5's default) makes opening fail while another process holds the file
+// open for writing (or, for open_rw, open at all); `off` trusts the one-writer-per-file design.
+enum class Locking { on, off };
+
 class File : public Group {
  public:
   static File create(const std::string& path);
-  static File open(const std::string& path);
-  static File open_rw(const std::string& path);
+  static File open(const std::string& path, Locking locking = Locking::on);
+  static File open_rw(const std::string& path, Locking locking = Locking::on);
   File(File&& other) noexcept;
   File& operator=(File&& other) noexcept;
   ~File();
@@ -207,7 +213,7 @@ class File : public Group {
 
  private:
   File(Handle handle, std::string path, std::string temp_path);
-  static File open_with(const std::string& path, unsigned flags);
+  static File open_with(const std::string& path, unsigned flags, Locking locking);
   void discard_temp() noexcept;
   std::string temp_path_;  // non-empty while a created file is not committed
 };
@@ -222,7 +228,8 @@ int require_schema(const File& file, const std::string& expected_schema, int max
 // For writers that append as results arrive and may be restarted: opens path read-write after
 // checking its schema, or, if it does not exist, creates it with that schema (atomically, via
 // create + commit) and opens it read-write.
-File open_store(const std::string& path, const std::string& schema, int version);
+File open_store(const std::string& path, const std::string& schema, int version,
+                Locking locking = Locking::on);
 
 bool file_exists(const std::string& path);
 

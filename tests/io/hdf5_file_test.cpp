@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <cstdlib>
+
 #include "io/hdf5_file.hpp"
 #include "tests/io/io_test_util.hpp"
 
@@ -206,6 +208,31 @@ TEST_F(Hdf5File, OpenStoreCreatesOnceThenReopensForAppending) {
   }
   EXPECT_NE(error_of([&] { open_store(path, "apq-actors/other", 1); }).find("not an apq-actors other file"),
             std::string::npos);
+}
+
+TEST_F(Hdf5File, TablesTruncateFromTheEnd) {
+  {
+    File f = File::create(path);
+    Table t = f.create_table<std::int32_t>("t", 2);
+    t.append<std::int32_t>({1, 2, 3, 4, 5, 6});
+    t.truncate(2);
+    t.append<std::int32_t>({7, 8});
+    EXPECT_EQ(error_of([&] { t.truncate(4); }), path + ": /t: cannot truncate 3 rows to 4");
+    f.commit();
+  }
+  EXPECT_EQ(File::open(path).read<std::int32_t>("t"), (std::vector<std::int32_t>{1, 2, 3, 4, 7, 8}));
+}
+
+TEST_F(Hdf5File, LockingOffLetsAnotherProcessReadWhileWeWrite) {
+  { File::create(path).commit(); }
+  const std::string reader = "/usr/bin/python3 -c \"import h5py,sys; h5py.File(sys.argv[1],'r')\" " + path +
+                             " >/dev/null 2>&1";
+  if (!std::getenv("HDF5_USE_FILE_LOCKING")) {  // that variable overrides both sides' choice
+    File locked = File::open_rw(path);
+    EXPECT_NE(test::run(reader), 0);  // HDF5's default: the writer's lock keeps readers out
+  }
+  File unlocked = File::open_rw(path, Locking::off);
+  EXPECT_EQ(test::run(reader), 0);
 }
 
 // What we write must be readable by the usual tools, not only by ourselves.

@@ -1,0 +1,120 @@
+#include "actors/envelope.hpp"
+
+#include <cstring>
+#include <limits>
+
+namespace apq::actors {
+namespace {
+
+constexpr std::size_t kPayloadLengthOffset = 30;
+
+template <class T>
+void put(Bytes& out, T value) {
+  const std::size_t at = out.size();
+  out.resize(at + sizeof(T));
+  std::memcpy(out.data() + at, &value, sizeof(T));
+}
+
+template <class T>
+T get(const std::uint8_t* at) {
+  T value;
+  std::memcpy(&value, at, sizeof(T));
+  return value;
+}
+
+}  // namespace
+
+const char* to_string(EnvelopeKind kind) {
+  switch (kind) {
+    case EnvelopeKind::tell: return "tell";
+    case EnvelopeKind::request: return "request";
+    case EnvelopeKind::reply: return "reply";
+    case EnvelopeKind::reply_error: return "reply_error";
+  }
+  return "invalid";
+}
+
+Bytes begin_envelope(const EnvelopeHeader& header, std::size_t payload_reserve) {
+  if (header.dst_name.size() > std::numeric_limits<std::uint16_t>::max())
+    throw std::invalid_argument("actor name longer than 65535 bytes: " +
+                                header.dst_name.substr(0, 40) + "...");
+  Bytes wire;
+  wire.reserve(kEnvelopeFixedSize + header.dst_name.size() + payload_reserve);
+  put(wire, kEnvelopeMagic);
+  put(wire, kEnvelopeVersion);
+  put(wire, static_cast<std::uint8_t>(header.kind));
+  put(wire, std::uint8_t{0});
+  put(wire, header.src_rank);
+  put(wire, header.dst_rank);
+  put(wire, header.type_id);
+  put(wire, header.request_id);
+  put(wire, static_cast<std::uint16_t>(header.dst_name.size()));
+  put(wire, std::uint64_t{0});  // payload length, patched by finish_envelope
+  const std::size_t at = wire.size();
+  wire.resize(at + header.dst_name.size());
+  std::memcpy(wire.data() + at, header.dst_name.data(), header.dst_name.size());
+  return wire;
+}
+
+void finish_envelope(Bytes& wire) {
+  const auto name_size = get<std::uint16_t>(wire.data() + 28);
+  const std::uint64_t payload = wire.size() - kEnvelopeFixedSize - name_size;
+  std::memcpy(wire.data() + kPayloadLengthOffset, &payload, sizeof payload);
+}
+
+void set_request_id(Bytes& wire, std::uint64_t request_id) {
+  std::memcpy(wire.data() + kRequestIdOffset, &request_id, sizeof request_id);
+}
+
+Bytes make_error_envelope(const EnvelopeHeader& header, const std::string& reason) {
+  Bytes wire = begin_envelope(header, reason.size());
+  const std::size_t at = wire.size();
+  wire.resize(at + reason.size());
+  std::memcpy(wire.data() + at, reason.data(), reason.size());
+  finish_envelope(wire);
+  return wire;
+}
+
+EnvelopeView parse_envelope(const std::uint8_t* wire, std::size_t size, int my_rank,
+                            int mpi_source) {
+  if (size < kEnvelopeFixedSize)
+    throw DecodeError("short envelope: " + std::to_string(size) + " bytes, the header alone is " +
+                      std::to_string(kEnvelopeFixedSize));
+  if (get<std::uint32_t>(wire) != kEnvelopeMagic) throw DecodeError("bad magic (not an envelope)");
+  const auto version = get<std::uint16_t>(wire + 4);
+  if (version != kEnvelopeVersion)
+    throw DecodeError("envelope format version " + std::to_string(version) + ", expected " +
+                      std::to_string(kEnvelopeVersion));
+  const auto kind = wire[6];
+  if (kind < 1 || kind > 4) throw DecodeError("invalid envelope kind " + std::to_string(kind));
+  EnvelopeView view;
+  EnvelopeHeader& h = view.header;
+  h.kind = static_cast<EnvelopeKind>(kind);
+  h.src_rank = get<std::int32_t>(wire + 8);
+  h.dst_rank = get<std::int32_t>(wire + 12);
+  h.type_id = get<std::uint32_t>(wire + 16);
+  h.request_id = get<std::uint64_t>(wire + 20);
+  const auto name_size = get<std::uint16_t>(wire + 28);
+  const auto payload_size = get<std::uint64_t>(wire + kPayloadLengthOffset);
+  if (h.src_rank != mpi_source)
+    throw DecodeError("envelope claims source rank " + std::to_string(h.src_rank) +
+                      " but MPI delivered it from rank " + std::to_string(mpi_source));
+  if (h.dst_rank != my_rank)
+    throw DecodeError("envelope for rank " + std::to_string(h.dst_rank) + " arrived at rank " +
+                      std::to_string(my_rank));
+  const std::size_t rest = size - kEnvelopeFixedSize;
+  if (name_size > rest || payload_size != rest - name_size)
+    throw DecodeError("envelope lengths (name " + std::to_string(name_size) + ", payload " +
+                      std::to_string(payload_size) + ") do not match its " + std::to_string(size) +
+                      " bytes");
+  const bool needs_name = h.kind == EnvelopeKind::tell || h.kind == EnvelopeKind::request;
+  if (needs_name && name_size == 0) throw DecodeError("tell/request without a destination name");
+  if (h.kind != EnvelopeKind::tell && h.request_id == 0)
+    throw DecodeError(std::string(to_string(h.kind)) + " without a request id");
+  h.dst_name.assign(reinterpret_cast<const char*>(wire + kEnvelopeFixedSize), name_size);
+  view.payload = wire + kEnvelopeFixedSize + name_size;
+  view.payload_size = static_cast<std::size_t>(payload_size);
+  return view;
+}
+
+}  // namespace apq::actors

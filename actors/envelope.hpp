@@ -1,0 +1,75 @@
+// The envelope: one MPI message per envelope. Wire format (little-endian, no padding):
+//   offset size field
+//   0      4    magic "APQE" (0x45515041)
+//   4      2    format version (1)
+//   6      1    kind (1 tell, 2 request, 3 reply, 4 reply_error)
+//   7      1    reserved, 0
+//   8      4    source rank (int32)
+//   12     4    destination rank (int32)
+//   16     4    message type id (uint32; see actors/messages.hpp)
+//   20     8    request id (uint64; 0 for tells)
+//   28     2    destination name length N (uint16)
+//   30     8    payload length P (uint64)
+//   38     N    destination actor name (empty for replies)
+//   38+N   P    payload (actors/codec.hpp; for reply_error: the reason as UTF-8 text)
+// The total must be exactly 38 + N + P bytes; anything else is rejected.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/codec.hpp"
+
+namespace apq::actors {
+
+enum class EnvelopeKind : std::uint8_t { tell = 1, request = 2, reply = 3, reply_error = 4 };
+
+struct EnvelopeHeader {
+  EnvelopeKind kind = EnvelopeKind::tell;
+  std::int32_t src_rank = 0;
+  std::int32_t dst_rank = 0;
+  std::uint32_t type_id = 0;
+  std::uint64_t request_id = 0;
+  std::string dst_name;
+};
+
+constexpr std::uint32_t kEnvelopeMagic = 0x45515041;  // "APQE" read as little-endian
+constexpr std::uint16_t kEnvelopeVersion = 1;
+constexpr std::size_t kEnvelopeFixedSize = 38;
+constexpr std::size_t kRequestIdOffset = 20;
+// Name of the transport itself as a destination (Shutdown, Abort).
+inline const std::string kTransportName = "@transport";
+
+// A received envelope: the header plus a view of the payload inside the wire buffer.
+struct EnvelopeView {
+  EnvelopeHeader header;
+  const std::uint8_t* payload = nullptr;
+  std::size_t payload_size = 0;
+};
+
+// Writes the header; append the payload with encode_into(wire, value) or ByteWriter, then
+// call finish_envelope to fill in the payload length.
+Bytes begin_envelope(const EnvelopeHeader& header, std::size_t payload_reserve = 0);
+void finish_envelope(Bytes& wire);
+// Overwrites the request id of a finished envelope (the gateway assigns ids).
+void set_request_id(Bytes& wire, std::uint64_t request_id);
+
+template <class T>
+Bytes make_envelope(const EnvelopeHeader& header, const T& payload) {
+  Bytes wire = begin_envelope(header);
+  encode_into(wire, payload);
+  finish_envelope(wire);
+  return wire;
+}
+Bytes make_error_envelope(const EnvelopeHeader& header, const std::string& reason);
+
+// Validates everything that can be checked without the type registry: size, magic, version,
+// kind, ranks (the destination must be us and the source must match MPI's), lengths.
+// Throws DecodeError naming the first problem. The view points into `wire`.
+EnvelopeView parse_envelope(const std::uint8_t* wire, std::size_t size, int my_rank,
+                            int mpi_source);
+
+const char* to_string(EnvelopeKind kind);
+
+}  // namespace apq::actors

@@ -1,0 +1,431 @@
+#include "actors/transport.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+
+#include "actors/gateway.hpp"
+#include "actors/log.hpp"
+#include "actors/messages.hpp"
+
+namespace apq::actors {
+namespace {
+
+constexpr int kTag = 0x4150;  // all our traffic uses one tag on our own communicator
+constexpr int kMaxArrivalsPerRound = 64;
+
+const char* level_name(int level) {
+  switch (level) {
+    case MPI_THREAD_SINGLE: return "MPI_THREAD_SINGLE";
+    case MPI_THREAD_FUNNELED: return "MPI_THREAD_FUNNELED";
+    case MPI_THREAD_SERIALIZED: return "MPI_THREAD_SERIALIZED";
+    case MPI_THREAD_MULTIPLE: return "MPI_THREAD_MULTIPLE";
+  }
+  return "unknown MPI thread level";
+}
+
+}  // namespace
+
+Transport::Transport(MPI_Comm comm, int provided_level, const MessageRegistry& registry,
+                     TransportOptions options)
+    : thread_level_(provided_level), registry_(registry), options_(options) {
+  if (provided_level < MPI_THREAD_SERIALIZED)
+    throw std::runtime_error(std::string("the MPI transport runs on its own thread and needs "
+                                         "MPI_THREAD_SERIALIZED or better; MPI provided ") +
+                             level_name(provided_level));
+  MPI_Comm_dup(comm, &comm_);
+  MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &size_);
+  unsigned long long mine = registry_.fingerprint(), low = 0, high = 0;
+  MPI_Allreduce(&mine, &low, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, comm_);
+  MPI_Allreduce(&mine, &high, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, comm_);
+  if (low != high) {
+    MPI_Comm_free(&comm_);
+    throw std::runtime_error("message types differ between ranks (rank " + std::to_string(rank_) +
+                             " has " + std::to_string(registry_.size()) +
+                             " types, fingerprint " + std::to_string(mine) +
+                             "): every rank must register the same list");
+  }
+}
+
+Transport::~Transport() {
+  if (running_.load())
+    abort_all("the transport was destroyed while running (the program failed before shutdown)");
+  if (thread_.joinable()) thread_.join();
+  MPI_Comm_free(&comm_);
+}
+
+void Transport::set_gateway(caf::actor gateway) { gateway_ = std::move(gateway); }
+
+void Transport::register_actor(const std::string& name, caf::actor actor) {
+  std::lock_guard<std::mutex> lock(actors_mutex_);
+  if (!actors_.emplace(name, std::move(actor)).second)
+    throw std::invalid_argument("an actor named '" + name + "' is already registered on rank " +
+                                std::to_string(rank_));
+}
+
+caf::actor Transport::find_actor(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(actors_mutex_);
+  auto it = actors_.find(name);
+  return it == actors_.end() ? caf::actor{} : it->second;
+}
+
+void Transport::detach_actors() {
+  std::lock_guard<std::mutex> lock(actors_mutex_);
+  actors_.clear();
+  gateway_ = nullptr;
+}
+
+void Transport::start() {
+  if (!gateway_) throw std::logic_error("Transport::start: no gateway set");
+  if (thread_.joinable()) throw std::logic_error("Transport::start called twice");
+  running_ = true;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Transport::post(int dst_rank, Bytes wire) {
+  if (dst_rank < 0 || dst_rank >= size_)
+    throw std::invalid_argument("no rank " + std::to_string(dst_rank) + " (job has " +
+                                std::to_string(size_) + " ranks)");
+  if (wire.size() > static_cast<std::size_t>(INT_MAX))
+    throw std::length_error("envelope of " + std::to_string(wire.size()) +
+                            " bytes exceeds one MPI message (2 GiB)");
+  std::lock_guard<std::mutex> lock(outbox_mutex_);
+  if (closed_) {
+    log_line(rank_, "dropped an envelope for rank " + std::to_string(dst_rank) +
+                        " posted after shutdown");
+    return;
+  }
+  outbox_.emplace_back(dst_rank, std::move(wire));
+  outbox_cv_.notify_one();
+}
+
+void Transport::shutdown_all() {
+  for (int r = 0; r < size_; ++r) {
+    if (r == rank_) continue;
+    EnvelopeHeader h;
+    h.src_rank = rank_;
+    h.dst_rank = r;
+    h.type_id = Shutdown::type_id;
+    h.dst_name = kTransportName;
+    post(r, make_envelope(h, Shutdown{rank_}));
+  }
+  std::lock_guard<std::mutex> lock(outbox_mutex_);
+  shutdown_requested_ = true;
+  outbox_cv_.notify_one();
+}
+
+void Transport::abort_all(const std::string& reason) {
+  log_line(rank_, "FATAL: " + reason + " -- stopping all ranks");
+  if (running_.load() && std::this_thread::get_id() == thread_.get_id()) abort_from_thread(reason);
+  if (running_.load()) {
+    {
+      std::lock_guard<std::mutex> lock(outbox_mutex_);
+      abort_reason_ = reason;
+      abort_requested_ = true;
+      outbox_cv_.notify_one();
+    }
+    // The transport thread sends the Abort envelopes and calls MPI_Abort; this is the last
+    // resort in case it cannot.
+    const auto grace = std::chrono::duration<double>(options_.abort_deadline_seconds + 2.0);
+    std::this_thread::sleep_for(grace);
+    log_line(rank_, "transport did not abort in time; calling MPI_Abort");
+  }
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::_Exit(1);
+}
+
+int Transport::wait() {
+  std::unique_lock<std::mutex> lock(done_mutex_);
+  done_cv_.wait(lock, [this] { return done_; });
+  return exit_code_;
+}
+
+TransportStats Transport::stats() const {
+  return {sent_.load(), received_.load(), rejected_.load(), bytes_sent_.load(),
+          bytes_received_.load()};
+}
+
+void Transport::loop() {
+  try {
+    MPI_Request barrier;
+    MPI_Ibarrier(comm_, &barrier);  // every rank has registered its actors after this
+    wait_request(barrier);
+    bool draining = false;
+    bool closing = false;
+    MPI_Request final_barrier = MPI_REQUEST_NULL;
+    int idle_rounds = 0;
+    for (;;) {
+      if (abort_requested_.load()) {
+        std::string reason;
+        {
+          std::lock_guard<std::mutex> lock(outbox_mutex_);
+          reason = abort_reason_;
+        }
+        abort_from_thread(reason);
+      }
+      bool busy = send_outbox();
+      busy |= receive_arrivals();
+      busy |= complete_sends();
+      if (!draining) {
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        draining = shutdown_requested_;
+      }
+      if (draining && !closing && send_requests_.empty()) {
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        if (outbox_.empty()) {
+          closed_ = true;  // nothing more leaves this rank; wait until every rank got here
+          closing = true;
+          MPI_Ibarrier(comm_, &final_barrier);
+        }
+      }
+      if (closing) {
+        int flag = 0;
+        MPI_Test(&final_barrier, &flag, MPI_STATUS_IGNORE);
+        if (flag) break;
+      }
+      idle_rounds = busy ? 0 : idle_rounds + 1;
+      if (!busy) idle(idle_rounds);
+    }
+    finish(0);
+  } catch (const std::exception& e) {
+    abort_from_thread(std::string("transport thread failed: ") + e.what());
+  }
+}
+
+void Transport::wait_request(MPI_Request& request) {
+  int flag = 0;
+  for (int round = 1;; ++round) {
+    MPI_Test(&request, &flag, MPI_STATUS_IGNORE);
+    if (flag) return;
+    if (abort_requested_.load()) {
+      std::string reason;
+      {
+        std::lock_guard<std::mutex> lock(outbox_mutex_);
+        reason = abort_reason_;
+      }
+      abort_from_thread(reason);
+    }
+    idle(round);
+  }
+}
+
+void Transport::idle(int idle_rounds) {
+  // Bounded back-off: yield for a while (cheap, keeps latency low under load), then sleep
+  // for growing intervals up to max_idle_sleep_us, waking at once when something is posted.
+  if (idle_rounds < 64) {
+    std::this_thread::yield();
+    return;
+  }
+  const int step = std::min(idle_rounds - 64, 6);
+  const int sleep_us = std::min(options_.max_idle_sleep_us, 8 << step);
+  std::unique_lock<std::mutex> lock(outbox_mutex_);
+  outbox_cv_.wait_for(lock, std::chrono::microseconds(sleep_us), [this] {
+    return !outbox_.empty() || abort_requested_.load() || (shutdown_requested_ && !closed_);
+  });
+}
+
+bool Transport::send_outbox() {
+  {
+    std::lock_guard<std::mutex> lock(outbox_mutex_);
+    if (outbox_.empty()) return false;
+    std::swap(outbox_, sending_);
+  }
+  for (auto& [dst, wire] : sending_) {
+    if (dst == rank_) {
+      handle_arrival(wire, rank_);  // to ourselves: no MPI needed
+      continue;
+    }
+    MPI_Request request;
+    MPI_Isend(wire.data(), static_cast<int>(wire.size()), MPI_BYTE, dst, kTag, comm_, &request);
+    ++sent_;
+    bytes_sent_ += wire.size();
+    send_requests_.push_back(request);
+    send_buffers_.push_back(std::move(wire));
+  }
+  sending_.clear();
+  return true;
+}
+
+bool Transport::complete_sends() {
+  if (send_requests_.empty()) return false;
+  int done = 0;
+  std::vector<int> indices(send_requests_.size());
+  MPI_Testsome(static_cast<int>(send_requests_.size()), send_requests_.data(), &done,
+               indices.data(), MPI_STATUSES_IGNORE);
+  if (done <= 0) return false;
+  std::size_t keep = 0;
+  for (std::size_t i = 0; i < send_requests_.size(); ++i) {
+    if (send_requests_[i] == MPI_REQUEST_NULL) continue;
+    send_requests_[keep] = send_requests_[i];
+    send_buffers_[keep] = std::move(send_buffers_[i]);
+    ++keep;
+  }
+  send_requests_.resize(keep);
+  send_buffers_.resize(keep);
+  return true;
+}
+
+bool Transport::receive_arrivals() {
+  bool any = false;
+  for (int i = 0; i < kMaxArrivalsPerRound; ++i) {
+    int flag = 0;
+    MPI_Message message;
+    MPI_Status status;
+    MPI_Improbe(MPI_ANY_SOURCE, kTag, comm_, &flag, &message, &status);
+    if (!flag) break;
+    int count = 0;
+    MPI_Get_count(&status, MPI_BYTE, &count);
+    Bytes wire(static_cast<std::size_t>(count));
+    MPI_Mrecv(wire.data(), count, MPI_BYTE, &message, &status);
+    ++received_;
+    bytes_received_ += wire.size();
+    handle_arrival(wire, status.MPI_SOURCE);
+    any = true;
+  }
+  return any;
+}
+
+void Transport::handle_arrival(const Bytes& wire, int source) {
+  EnvelopeView view;
+  try {
+    view = parse_envelope(wire.data(), wire.size(), rank_, source);
+  } catch (const DecodeError& e) {
+    reject(source, wire.size(), e.what());
+    return;
+  }
+  if (view.header.dst_name == kTransportName) {
+    handle_control(view);
+    return;
+  }
+  deliver(view, source);
+}
+
+void Transport::handle_control(const EnvelopeView& view) {
+  try {
+    if (view.header.type_id == Shutdown::type_id) {
+      decode<Shutdown>(view.payload, view.payload_size);
+      std::lock_guard<std::mutex> lock(outbox_mutex_);
+      shutdown_requested_ = true;
+      return;
+    }
+    if (view.header.type_id == Abort::type_id) {
+      const auto abort = decode<Abort>(view.payload, view.payload_size);
+      log_line(rank_, "stopping: rank " + std::to_string(abort.rank) + " failed: " + abort.reason);
+      MPI_Abort(MPI_COMM_WORLD, 1);
+      std::_Exit(1);
+    }
+    reject(view.header.src_rank, view.payload_size,
+           "type id " + std::to_string(view.header.type_id) + " is not a transport control message");
+  } catch (const DecodeError& e) {
+    reject(view.header.src_rank, view.payload_size, std::string("control message: ") + e.what());
+  }
+}
+
+void Transport::deliver(const EnvelopeView& view, int source) {
+  const EnvelopeHeader& h = view.header;
+  const MessageType* type = registry_.find(h.type_id);
+  const std::string type_text = "message type id " + std::to_string(h.type_id);
+  if (h.kind == EnvelopeKind::reply_error) {
+    std::string reason(reinterpret_cast<const char*>(view.payload), view.payload_size);
+    caf::anon_send(gateway_, fail_atom::value, h.request_id,
+                   "rank " + std::to_string(source) + ": " + reason);
+    return;
+  }
+  if (h.kind == EnvelopeKind::reply) {
+    std::string problem;
+    caf::message answer;
+    if (!type) {
+      problem = "reply of unknown " + type_text;
+    } else {
+      try {
+        answer = type->decode(view.payload, view.payload_size);
+      } catch (const DecodeError& e) {
+        problem = "reply " + type->name + ": " + e.what();
+      }
+    }
+    if (!problem.empty()) {
+      reject(source, view.payload_size, problem);
+      caf::anon_send(gateway_, fail_atom::value, h.request_id, problem);
+      return;
+    }
+    caf::anon_send(gateway_, reply_atom::value, h.request_id, std::move(answer));
+    return;
+  }
+  const bool is_request = h.kind == EnvelopeKind::request;
+  auto fail = [&](const std::string& reason) {
+    reject(source, view.payload_size, reason);
+    if (is_request) reply_error(h, reason);
+  };
+  if (!type) return fail("unknown " + type_text + " for '" + h.dst_name + "'");
+  if (is_request && !type->serve) return fail(type->name + " cannot be sent as a request");
+  caf::actor target = find_actor(h.dst_name);
+  if (!target) return fail("no actor named '" + h.dst_name + "' on this rank");
+  caf::message message;
+  try {
+    message = type->decode(view.payload, view.payload_size);
+  } catch (const DecodeError& e) {
+    return fail(type->name + " payload: " + e.what());
+  }
+  if (is_request)
+    caf::anon_send(gateway_, serve_atom::value, target, h.type_id, std::move(message), h.src_rank,
+                   h.request_id);
+  else
+    caf::anon_send(target, std::move(message));
+}
+
+void Transport::reject(int source, std::size_t size, const std::string& reason) {
+  ++rejected_;
+  log_line(rank_, "rejected an envelope from rank " + std::to_string(source) + " (" +
+                      std::to_string(size) + " bytes): " + reason);
+}
+
+void Transport::reply_error(const EnvelopeHeader& request, const std::string& reason) {
+  EnvelopeHeader h;
+  h.kind = EnvelopeKind::reply_error;
+  h.src_rank = rank_;
+  h.dst_rank = request.src_rank;
+  h.request_id = request.request_id;
+  post(request.src_rank, make_error_envelope(h, reason));
+}
+
+void Transport::abort_from_thread(const std::string& reason) {
+  // Tell every other rank why, give the messages a moment to leave, then take the job down.
+  std::vector<MPI_Request> requests;
+  std::vector<Bytes> buffers;
+  for (int r = 0; r < size_; ++r) {
+    if (r == rank_) continue;
+    EnvelopeHeader h;
+    h.src_rank = rank_;
+    h.dst_rank = r;
+    h.type_id = Abort::type_id;
+    h.dst_name = kTransportName;
+    buffers.push_back(make_envelope(h, Abort{rank_, reason}));
+    requests.emplace_back();
+    MPI_Isend(buffers.back().data(), static_cast<int>(buffers.back().size()), MPI_BYTE, r, kTag,
+              comm_, &requests.back());
+  }
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration<double>(options_.abort_deadline_seconds);
+  int all_done = requests.empty();
+  while (!all_done && std::chrono::steady_clock::now() < deadline) {
+    MPI_Testall(static_cast<int>(requests.size()), requests.data(), &all_done,
+                MPI_STATUSES_IGNORE);
+    if (!all_done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  // Let the receivers print their line before the job is torn down.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::_Exit(1);
+}
+
+void Transport::finish(int exit_code) {
+  running_ = false;
+  std::lock_guard<std::mutex> lock(done_mutex_);
+  done_ = true;
+  exit_code_ = exit_code;
+  done_cv_.notify_all();
+}
+
+}  // namespace apq::actors

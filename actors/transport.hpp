@@ -1,0 +1,123 @@
+// The MPI transport of one rank. One thread (started by start()) makes every MPI call while
+// it runs: it sends queued envelopes (MPI_Isend, one message each), receives arrivals
+// (MPI_Improbe + MPI_Mrecv), checks them, and delivers them to local actors registered by
+// name. Other threads only queue work (post, shutdown_all, abort_all), so MPI_THREAD_SERIALIZED
+// suffices; construction and destruction are collective and happen on the caller's thread.
+#pragma once
+#include <mpi.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/codec.hpp"
+#include "actors/envelope.hpp"
+#include "actors/message_registry.hpp"
+
+namespace apq::actors {
+
+struct TransportOptions {
+  // How long an aborting rank waits for its Abort envelopes to leave before MPI_Abort.
+  double abort_deadline_seconds = 2.0;
+  // Upper bound of the idle back-off sleep; arrivals wait at most about this long.
+  int max_idle_sleep_us = 500;
+};
+
+struct TransportStats {
+  std::uint64_t sent = 0, received = 0, rejected = 0, bytes_sent = 0, bytes_received = 0;
+};
+
+class Transport {
+ public:
+  // Collective over `comm` (duplicated for our traffic). `provided_level` is what
+  // MPI_Init_thread returned; below MPI_THREAD_SERIALIZED throws std::runtime_error. Throws
+  // std::runtime_error naming the ranks if their message registries differ.
+  Transport(MPI_Comm comm, int provided_level, const MessageRegistry& registry,
+            TransportOptions options = {});
+  // Stops and joins the thread if needed, frees the communicator. Call before MPI_Finalize.
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  int thread_level() const { return thread_level_; }
+  const MessageRegistry& registry() const { return registry_; }
+
+  // The gateway actor receives replies and requests to serve (actors/gateway.hpp).
+  void set_gateway(caf::actor gateway);
+  void register_actor(const std::string& name, caf::actor actor);
+  caf::actor find_actor(const std::string& name) const;  // invalid handle if unknown
+  // Drops every actor handle (before the actor system is destroyed; transport stopped).
+  void detach_actors();
+
+  // Starts the transport thread. Its first step is a barrier, so every rank registers its
+  // actors before any envelope flows.
+  void start();
+  // Queues a finished envelope for `dst_rank` (any thread; our own rank is delivered locally).
+  void post(int dst_rank, Bytes wire);
+  // Tells every rank to stop once queued sends are out, then stops this one (any thread).
+  void shutdown_all();
+  // Logs the reason, sends Abort to every other rank, then MPI_Abort after the deadline.
+  [[noreturn]] void abort_all(const std::string& reason);
+  // Blocks until the transport stopped: 0 after a clean shutdown.
+  int wait();
+  bool running() const { return running_.load(); }
+  TransportStats stats() const;
+
+ private:
+  void loop();
+  bool send_outbox();
+  bool receive_arrivals();
+  bool complete_sends();
+  void handle_arrival(const Bytes& wire, int source);
+  void handle_control(const EnvelopeView& view);
+  void deliver(const EnvelopeView& view, int source);
+  void reject(int source, std::size_t size, const std::string& reason);
+  void reply_error(const EnvelopeHeader& request, const std::string& reason);
+  [[noreturn]] void abort_from_thread(const std::string& reason);
+  void idle(int idle_rounds);
+  void wait_request(MPI_Request& request);
+  void finish(int exit_code);
+
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  int rank_ = 0, size_ = 1, thread_level_ = 0;
+  const MessageRegistry& registry_;
+  TransportOptions options_;
+
+  mutable std::mutex actors_mutex_;
+  std::unordered_map<std::string, caf::actor> actors_;
+  caf::actor gateway_;
+
+  std::mutex outbox_mutex_;
+  std::condition_variable outbox_cv_;
+  std::vector<std::pair<int, Bytes>> outbox_;
+  bool shutdown_requested_ = false;  // guarded by outbox_mutex_
+  bool closed_ = false;              // guarded by outbox_mutex_: posts are dropped
+  std::string abort_reason_;         // guarded by outbox_mutex_
+  std::atomic<bool> abort_requested_{false};
+
+  // Owned by the transport thread.
+  std::vector<MPI_Request> send_requests_;
+  std::vector<Bytes> send_buffers_;
+  std::vector<std::pair<int, Bytes>> sending_;  // swapped out of the outbox
+
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  std::mutex done_mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  int exit_code_ = 0;
+
+  std::atomic<std::uint64_t> sent_{0}, received_{0}, rejected_{0}, bytes_sent_{0},
+      bytes_received_{0};
+};
+
+}  // namespace apq::actors

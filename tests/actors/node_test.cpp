@@ -1,0 +1,121 @@
+// A one-rank job (MPI singleton, no mpirun): the node, its transport thread and the
+// coordinator with real workers. The multi-rank cases are in tests/mpi/.
+#include "actors/node.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "actors/coordinator.hpp"
+#include "actors/layout.hpp"
+#include "actors/worker.hpp"
+#include "kernels/rng.hpp"
+
+namespace apq::actors {
+namespace {
+
+int g_thread_level = 0;
+
+class MpiEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override { MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &g_thread_level); }
+  void TearDown() override { MPI_Finalize(); }
+};
+const auto* const g_mpi = ::testing::AddGlobalTestEnvironment(new MpiEnvironment);
+
+template <class F>
+bool eventually(F condition) {
+  for (int i = 0; i < 2000; ++i) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
+
+TEST(Node, RefusesAThreadLevelBelowSerialized) {
+  EXPECT_THROW(Node(MPI_COMM_WORLD, MPI_THREAD_FUNNELED), std::runtime_error);
+}
+
+TEST(Node, StageRetriesAFailedItemOnAnotherWorkerAndRecordsPermanentFailures) {
+  Node node(MPI_COMM_WORLD, g_thread_level);
+  const Layout layout({node.size(), 2, 0});
+  const WorkFn fn = [](const WorkItem& item) {
+    if (item.id == 5 && item.attempt == 0) throw std::runtime_error("flaky on first try");
+    if (item.id == 7) throw std::runtime_error("always broken");
+    WorkResult r;
+    r.values = {static_cast<double>(item.seed % 1000)};
+    return r;
+  };
+  for (const auto& a : layout.workers_on(node.rank()))
+    node.add(a.name, spawn_worker(node.system(), fn, node.rank(), std::stoi(a.name.substr(9))));
+  node.start();
+  StageOptions options;
+  options.name = "unit";
+  options.max_attempts = 3;
+  options.progress_interval_seconds = 0.05;
+  std::vector<std::string> lines;
+  options.progress = [&lines](const std::string& line) { lines.push_back(line); };
+  const auto ids = ids_to_run(20, {0, 19});
+  const StageReport report = run_stage(node, layout.workers(), make_items(ids, 99, "unit"), options);
+  ASSERT_EQ(report.results.size(), 18u);
+  EXPECT_EQ(report.find(0), nullptr);  // resumed: not run again
+  EXPECT_EQ(report.failed, 1u);
+  for (const auto& r : report.results) {
+    if (r.id == 7) continue;
+    EXPECT_EQ(r.status, WorkStatus::ok) << r.id << ": " << r.error;
+    EXPECT_EQ(r.values, std::vector<double>{static_cast<double>(derive_seed(99, stream_tag("unit"), r.id) % 1000)});
+  }
+  const WorkResult* five = report.find(5);
+  ASSERT_NE(five, nullptr);
+  EXPECT_EQ(five->attempt, 1u);
+  const WorkResult* seven = report.find(7);
+  ASSERT_NE(seven, nullptr);
+  EXPECT_EQ(seven->status, WorkStatus::failed);
+  EXPECT_NE(seven->error.find("failed 3 time(s)"), std::string::npos) << seven->error;
+  EXPECT_NE(seven->error.find("always broken"), std::string::npos) << seven->error;
+  // 1 failure of item 5, 3 of item 7; the retry of 5 ran on the other worker.
+  ASSERT_EQ(report.failed_attempts.size(), 4u);
+  const WorkResult& first_five = report.failed_attempts.front().id == 5 ? report.failed_attempts.front()
+                                                                        : report.failed_attempts[1];
+  EXPECT_NE(first_five.worker, five->worker);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back().rfind("unit: 18/18 (", 0), 0u) << lines.back();
+  EXPECT_NE(lines.back().find("1 failed"), std::string::npos);
+  node.shutdown_all();
+  EXPECT_EQ(node.wait(), 0);
+}
+
+TEST(Node, TransportRejectsMalformedEnvelopesAndDeliversGoodOnes) {
+  Node node(MPI_COMM_WORLD, g_thread_level);
+  std::atomic<int> pings{0};
+  node.add("sink", node.system().spawn([&pings]() -> caf::behavior {
+    return {[&pings](const Ping& p) { pings += static_cast<int>(p.seq); }};
+  }));
+  node.start();
+  Transport& t = node.transport();
+  t.post(0, Bytes{1, 2, 3});  // garbage
+  EnvelopeHeader h;
+  h.src_rank = 0;
+  h.dst_rank = 0;
+  h.type_id = 4242;  // unknown type
+  h.dst_name = "sink";
+  t.post(0, make_envelope(h, Ping{1, 0}));
+  h.type_id = Ping::type_id;
+  h.dst_name = "nobody";
+  t.post(0, make_envelope(h, Ping{1, 0}));
+  h.dst_name = "sink";
+  Bytes short_payload = make_envelope(h, Ping{1, 0});
+  short_payload.pop_back();
+  finish_envelope(short_payload);  // consistent envelope, payload one byte short
+  t.post(0, std::move(short_payload));
+  t.post(0, make_envelope(h, Ping{5, 0}));
+  EXPECT_TRUE(eventually([&] { return pings.load() == 5; }));
+  EXPECT_TRUE(eventually([&] { return t.stats().rejected == 4; })) << t.stats().rejected;
+  node.shutdown_all();
+  EXPECT_EQ(node.wait(), 0);
+}
+
+}  // namespace
+}  // namespace apq::actors

@@ -96,7 +96,7 @@ void check_magic(const std::string& path, std::uint32_t magic, std::uint32_t exp
 
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path, int num_classes) {
   if (num_classes < 1 || num_classes > 256)
-    throw std::invalid_argument("read_idx: num_classes must be in 1..256, got " +
+    throw std::runtime_error("read_idx: num_classes must be in 1..256, got " +
                                 std::to_string(num_classes));
   ImageSet set;
   set.num_classes = num_classes;

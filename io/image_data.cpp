@@ -44,7 +44,7 @@ ImageSet subset(const ImageSet& set, const std::vector<int>& indices) {
   for (std::size_t k = 0; k < indices.size(); ++k) {
     const int i = indices[k];
     if (i < 0 || i >= set.count)
-      throw std::out_of_range("subset: index " + std::to_string(i) + " out of range (the set holds " +
+      throw std::runtime_error("subset: index " + std::to_string(i) + " out of range (the set holds " +
                               std::to_string(set.count) + " images)");
     std::copy_n(set.image(i), stride, out.pixels.data() + k * stride);
     out.labels[k] = set.labels[static_cast<std::size_t>(i)];
@@ -54,7 +54,7 @@ ImageSet subset(const ImageSet& set, const std::vector<int>& indices) {
 
 ImageSet first_n(const ImageSet& set, int n) {
   if (n < 0 || n > set.count)
-    throw std::out_of_range("first_n: " + std::to_string(n) + " images requested, the set holds " +
+    throw std::runtime_error("first_n: " + std::to_string(n) + " images requested, the set holds " +
                             std::to_string(set.count));
   std::vector<int> indices(static_cast<std::size_t>(n));
   std::iota(indices.begin(), indices.end(), 0);
@@ -69,7 +69,7 @@ std::vector<std::int64_t> class_counts(const ImageSet& set) {
 }
 
 NormStats norm_stats(const ImageSet& set) {
-  if (set.pixels.empty()) throw std::invalid_argument("norm_stats: the image set is empty");
+  if (set.pixels.empty()) throw std::runtime_error("norm_stats: the image set is empty");
   // A histogram of byte values makes this exact and fast (one pass, no float accumulation).
   std::vector<std::uint64_t> histogram(256, 0);
   for (auto p : set.pixels) ++histogram[p];
@@ -113,15 +113,21 @@ SplitIndices stratified_split(const std::vector<std::int32_t>& labels, int num_c
                               int train_size, int val_size, std::uint64_t seed) {
   const int n = static_cast<int>(labels.size());
   if (train_size < 1 || val_size < 0)
-    throw std::invalid_argument("split: train_size must be positive and val_size not negative (got " +
+    throw std::runtime_error("split: train_size must be positive and val_size not negative (got " +
                                 std::to_string(train_size) + " and " + std::to_string(val_size) + ")");
   if (std::int64_t{train_size} + val_size > n)
-    throw std::invalid_argument("split: train_size " + std::to_string(train_size) + " + val_size " +
+    throw std::runtime_error("split: train_size " + std::to_string(train_size) + " + val_size " +
                                 std::to_string(val_size) + " = " +
                                 std::to_string(std::int64_t{train_size} + val_size) +
                                 " exceeds the " + std::to_string(n) + " training images");
+  if (num_classes < 1) throw std::runtime_error("split: num_classes must be positive");
   std::vector<int> per_class(static_cast<std::size_t>(num_classes), 0);
-  for (auto label : labels) ++per_class.at(static_cast<std::size_t>(label));
+  for (auto label : labels) {
+    if (label < 0 || label >= num_classes)
+      throw std::runtime_error("split: label " + std::to_string(label) + " is outside 0.." +
+                               std::to_string(num_classes - 1));
+    ++per_class[static_cast<std::size_t>(label)];
+  }
   // Quotas: first how many of each class are used at all, then how many of those validate.
   const std::vector<int> used = apportion(train_size + val_size, per_class);
   const std::vector<int> val_quota = apportion(val_size, used);
@@ -166,13 +172,13 @@ ImageSet load_file(const DataConfig& config, bool training) {
     return read_idx(images, idx_file(config.dir, prefix + "-labels-idx1-ubyte"));
   }
   if (config.format == "hdf5") return read_image_set(config.dir + (training ? "/train.h5" : "/test.h5"));
-  throw std::invalid_argument("data format '" + config.format + "' unknown (use idx or hdf5)");
+  throw std::runtime_error("data format '" + config.format + "' unknown (use idx or hdf5)");
 }
 
 ImageSet apply_subset(ImageSet set, int n, const char* option, const char* split) {
   if (n == 0) return set;
   if (n < 0 || n > set.count)
-    throw std::invalid_argument(std::string(option) + " = " + std::to_string(n) + ": the " + split +
+    throw std::runtime_error(std::string(option) + " = " + std::to_string(n) + ": the " + split +
                                 " split holds " + std::to_string(set.count) + " images");
   return first_n(set, n);
 }

@@ -126,6 +126,8 @@ TEST(Split, BadFormatOrDirectoryIsRejected) {
   DataConfig config;
   config.format = "csv";
   EXPECT_EQ(error_of([&] { load_splits(config); }), "data format 'csv' unknown (use idx or hdf5)");
+  EXPECT_THROW(load_splits(config), std::runtime_error);  // all data errors are runtime errors
+  EXPECT_EQ(error_of([&] { stratified_split({0, 1, 2}, 2, 1, 1, 1); }), "split: label 2 is outside 0..1");
   config.format = "idx";
   config.dir = "/nonexistent";
   EXPECT_EQ(error_of([&] { load_splits(config); }),

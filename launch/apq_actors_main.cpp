@@ -1,0 +1,33 @@
+// apq-actors: the whole APQ pipeline as actors over MPI ranks.
+#include <exception>
+#include <iostream>
+
+#include "launch/options.hpp"
+#include "launch/process.hpp"
+#include "launch/stages.hpp"
+
+int main(int argc, char** argv) {
+  apq::tune_allocator();
+  std::string printed;
+  apq::ParsedCommandLine parsed;
+  try {
+    parsed = apq::parse_command_line(argc, argv, printed);
+  } catch (const apq::UsageError& e) {
+    // Every rank parses the same arguments; one line from the first is enough.
+    if (apq::launcher_rank() == 0) std::cerr << "apq-actors: error: " << e.what() << std::endl;
+    return 2;
+  }
+  if (parsed.exit_now) {
+    if (apq::launcher_rank() == 0) std::cout << printed;
+    return 0;
+  }
+  apq::Process process(argc, argv);
+  try {
+    process.configure_threads(parsed.options.threads);
+    return apq::run_stages(parsed.options, process.info());
+  } catch (const std::exception& e) {
+    std::cerr << "apq-actors: error on rank " << process.info().rank << ": " << e.what() << std::endl;
+    if (process.info().size > 1) apq::Process::abort_all(1);
+    return 1;
+  }
+}

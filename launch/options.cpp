@@ -1,0 +1,168 @@
+#include "launch/options.hpp"
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "embedded_config.hpp"
+#include "launch/option_lists.hpp"
+
+namespace po = boost::program_options;
+
+namespace apq {
+namespace {
+
+// Raw text of list-valued keys, converted after parsing so errors can name the key.
+struct SpaceText {
+  std::string widths, strides, depths, kernels, expands, bits;
+};
+
+po::options_description run_section(RunOptions& o) {
+  po::options_description d("Run");
+  d.add_options()
+      ("run-dir", po::value(&o.run_dir)->default_value(o.run_dir), "directory for every output file of the run")
+      ("stage", po::value(&o.stage)->default_value(o.stage), "stage to run: all, or one of the pipeline stages")
+      ("seed", po::value(&o.seed)->default_value(o.seed), "run seed: the same seed and config give the same results")
+      ("threads", po::value(&o.threads)->default_value(o.threads), "compute threads per rank (0: cores on the node / ranks on the node)");
+  return d;
+}
+
+po::options_description data_section(DataConfig& c) {
+  po::options_description d("Data [data]");
+  d.add_options()
+      ("data.dir", po::value(&c.dir)->default_value(c.dir), "folder with the data files")
+      ("data.format", po::value(&c.format)->default_value(c.format), "idx (gzip'ed or plain IDX, as Debian ships Fashion-MNIST) or hdf5 (train.h5, test.h5)")
+      ("data.train-size", po::value(&c.train_size)->default_value(c.train_size), "training images taken from the training file")
+      ("data.val-size", po::value(&c.val_size)->default_value(c.val_size), "validation images taken from the training file (disjoint from training)")
+      ("data.subset-train", po::value(&c.subset_train)->default_value(c.subset_train), "use only the first N training images (0: all)")
+      ("data.subset-val", po::value(&c.subset_val)->default_value(c.subset_val), "use only the first N validation images (0: all)")
+      ("data.subset-test", po::value(&c.subset_test)->default_value(c.subset_test), "use only the first N test images (0: all)");
+  return d;
+}
+
+po::options_description space_section(SpaceSpec& s, SpaceText& t) {
+  t.widths = join_ints([&] { std::vector<int> v; for (auto& st : s.stages) v.push_back(st.width); return v; }());
+  t.strides = join_ints([&] { std::vector<int> v; for (auto& st : s.stages) v.push_back(st.stride); return v; }());
+  t.depths = join_ints(s.stages.front().depths);
+  t.kernels = join_ints(s.kernels);
+  t.expands = join_ints(s.expands);
+  t.bits = join_ints(s.bits);
+  po::options_description d("Search space [space]");
+  d.add_options()
+      ("space.image-size", po::value(&s.image_size)->default_value(s.image_size), "input image side in pixels (images are resized to it)")
+      ("space.stem-width", po::value(&s.stem_width)->default_value(s.stem_width), "channels of the first conv")
+      ("space.stem-stride", po::value(&s.stem_stride)->default_value(s.stem_stride), "stride of the first conv")
+      ("space.first-block-width", po::value(&s.first_block_width)->default_value(s.first_block_width), "channels of the fixed first block")
+      ("space.widths", po::value(&t.widths)->default_value(t.widths), "output channels per searchable stage, comma-separated")
+      ("space.strides", po::value(&t.strides)->default_value(t.strides), "stride of each stage's first block, comma-separated")
+      ("space.depths", po::value(&t.depths)->default_value(t.depths), "depth choices of every stage, comma-separated")
+      ("space.kernels", po::value(&t.kernels)->default_value(t.kernels), "depthwise kernel choices")
+      ("space.expands", po::value(&t.expands)->default_value(t.expands), "expand-ratio choices")
+      ("space.fine-grained-width", po::value(&s.fine_grained_width)->default_value(s.fine_grained_width), "width choices: every multiple of 8 between 4x and 6x the block input")
+      ("space.head-width", po::value(&s.head_width)->default_value(s.head_width), "channels of the last 1x1 conv")
+      ("space.bits", po::value(&t.bits)->default_value(t.bits), "bit widths a policy may use (2..8)");
+  return d;
+}
+
+void finish_space(SpaceSpec& s, const SpaceText& t) {
+  const auto widths = parse_ints("space.widths", t.widths);
+  const auto strides = parse_ints("space.strides", t.strides);
+  const auto depths = parse_ints("space.depths", t.depths);
+  if (widths.size() != strides.size())
+    throw UsageError("space.widths has " + std::to_string(widths.size()) + " stages but space.strides has " + std::to_string(strides.size()));
+  s.stages.clear();
+  for (std::size_t i = 0; i < widths.size(); ++i) s.stages.push_back({widths[i], strides[i], depths});
+  s.kernels = parse_ints("space.kernels", t.kernels);
+  s.expands = parse_ints("space.expands", t.expands);
+  s.bits = parse_ints("space.bits", t.bits);
+  try {
+    SearchSpace check(s);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
+void check_run(const RunOptions& o) {
+  const auto& names = stage_names();
+  if (o.stage != "all" && std::find(names.begin(), names.end(), o.stage) == names.end()) {
+    std::string list = "all";
+    for (const auto& n : names) list += ", " + n;
+    throw UsageError("unknown stage '" + o.stage + "' (choose from " + list + ")");
+  }
+  if (o.threads < 0) throw UsageError("threads must be 0 (automatic) or positive, not " + std::to_string(o.threads));
+  if (o.run_dir.empty()) throw UsageError("run-dir must not be empty");
+  const DataConfig& d = o.data;
+  if (d.format != "idx" && d.format != "hdf5") throw UsageError("data.format must be idx or hdf5, not '" + d.format + "'");
+  if (d.train_size <= 0 || d.val_size <= 0) throw UsageError("data.train-size and data.val-size must be positive");
+  if (d.subset_train < 0 || d.subset_val < 0 || d.subset_test < 0) throw UsageError("data.subset-* must be 0 (all) or positive");
+}
+
+}  // namespace
+
+const std::vector<std::string>& stage_names() {
+  static const std::vector<std::string> names{"train", "collect-fp", "collect-quant", "predictor", "search", "finalize"};
+  return names;
+}
+
+ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::string& printed) {
+  ParsedCommandLine parsed;
+  RunOptions& o = parsed.options;
+  o.space = default_fmnist_space();
+  SpaceText space_text;
+  std::string config_path;
+
+  po::options_description program("Program (command line only)");
+  program.add_options()
+      ("help,h", "print this help and exit")
+      ("version", "print the version and exit")
+      ("config", po::value(&config_path), "INI config file (default: the embedded configs/quick.ini)")
+      ("dry-run", po::bool_switch(&o.dry_run), "validate the config, print the plan, run nothing");
+  po::options_description keys;
+  keys.add(run_section(o)).add(data_section(o.data)).add(space_section(o.space, space_text));
+  po::options_description all;
+  all.add(program).add(keys);
+
+  po::variables_map vm;
+  try {
+    // The command line is stored first: Program_options keeps the first value, so it wins.
+    po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+    if (vm.count("help")) {
+      std::ostringstream text;
+      text << "Usage: mpirun -np N apq-actors [--config FILE] [--run-dir DIR] [--stage NAME] [options]\n\n"
+           << "Runs the APQ pipeline (supernet, accuracy data, predictor, search, fine-tune) as actors over MPI ranks.\n"
+           << "Every config key can be given on the command line as --section.key VALUE; the command line wins.\n\n"
+           << all;
+      printed = text.str();
+      parsed.exit_now = true;
+      return parsed;
+    }
+    if (vm.count("version")) {
+      printed = std::string("apq-actors ") + APQ_VERSION + "\n";
+      parsed.exit_now = true;
+      return parsed;
+    }
+    if (vm.count("config")) {
+      config_path = vm["config"].as<std::string>();
+      if (!std::filesystem::is_regular_file(config_path)) throw UsageError("config file not found: " + config_path);
+      std::ifstream file(config_path);
+      if (!file) throw UsageError("cannot read config file: " + config_path);
+      o.config_name = config_path;
+      po::store(po::parse_config_file(file, keys), vm);
+    } else {
+      std::istringstream embedded(kEmbeddedConfig);
+      o.config_name = kEmbeddedConfigName;
+      po::store(po::parse_config_file(embedded, keys), vm);
+    }
+    po::notify(vm);
+    o.data.seed = o.seed;  // the split follows the run seed
+  } catch (const po::error& e) {
+    throw UsageError(o.config_name.empty() ? e.what() : std::string(e.what()) + " (config: " + o.config_name + ")");
+  }
+  finish_space(o.space, space_text);
+  check_run(o);
+  return parsed;
+}
+
+}  // namespace apq

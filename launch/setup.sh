@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Sets up everything apq-actors needs on a Debian machine, builds it, and then runs one thing:
+#   bash launch/setup.sh run [apq-actors options]   the main job (embedded quick config, 2 ranks)
+#   bash launch/setup.sh test                       the test suite (CTest)
+#   bash launch/setup.sh build                      only install and build
+# Idempotent: on a machine that has everything it only does an incremental build.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${APQ_BUILD_DIR:-$root/build}
+mode=${1:-build}
+[ $# -gt 0 ] && shift
+
+packages=(cmake ninja-build g++ pkg-config zlib1g-dev libcaf-dev libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools
+  libboost-program-options-dev libgtest-dev libtorch-dev libopenblas0-openmp dataset-fashion-mnist python3-h5py)
+
+install_missing_packages() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "setup: installing ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  # Wait for another apt/dpkg run instead of failing on its lock.
+  local apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -q)
+  "${apt[@]}" update
+  "${apt[@]}" install -y --no-install-recommends "${missing[@]}"
+}
+
+configure_and_build() {
+  if [ ! -f "$build/build.ninja" ]; then
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
+  fi
+  cmake --build "$build" --parallel "$(nproc)"
+}
+
+mpi_launcher() {
+  # Root needs Open MPI's explicit consent; --bind-to none lets a rank use several cores.
+  if [ "$(id -u)" -eq 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  fi
+  echo mpirun --bind-to none --oversubscribe -np "${APQ_RANKS:-2}"
+}
+
+install_missing_packages
+configure_and_build
+
+case "$mode" in
+  build) ;;
+  run)
+    cd "$root"
+    # shellcheck disable=SC2046
+    exec $(mpi_launcher) "$build/apq-actors" "$@"
+    ;;
+  test)
+    cd "$build"
+    exec ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"
+    ;;
+  *)
+    echo "usage: bash launch/setup.sh [build|run|test] [args...]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,102 @@
+#include "launch/options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace apq {
+namespace {
+
+ParsedCommandLine parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "apq-actors");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  std::string printed;
+  return parse_command_line(static_cast<int>(argv.size()), argv.data(), printed);
+}
+
+std::string write_config(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+std::string error_of(std::vector<std::string> args) {
+  try {
+    parse(std::move(args));
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Options, EmbeddedDefaultIsQuickConfig) {
+  const RunOptions o = parse({}).options;
+  EXPECT_NE(o.config_name.find("quick.ini"), std::string::npos);
+  EXPECT_EQ(o.stage, "all");
+  EXPECT_EQ(o.run_dir, "runs/quick");
+  EXPECT_GT(o.data.subset_train, 0);  // the quick run uses a subset
+  EXPECT_EQ(o.space.stages.size(), 4u);
+}
+
+TEST(Options, HelpAndVersionExitWithText) {
+  std::string printed;
+  const char* help[] = {"apq-actors", "--help"};
+  EXPECT_TRUE(parse_command_line(2, help, printed).exit_now);
+  EXPECT_NE(printed.find("--run-dir"), std::string::npos);
+  EXPECT_NE(printed.find("--space.kernels"), std::string::npos);
+  const char* version[] = {"apq-actors", "--version"};
+  EXPECT_TRUE(parse_command_line(2, version, printed).exit_now);
+  EXPECT_NE(printed.find(APQ_VERSION), std::string::npos);
+}
+
+TEST(Options, CommandLineWinsOverConfigFile) {
+  const auto path = write_config("apq_cl_wins.ini", "seed = 5\nrun-dir = from-file\n[data]\nsubset-train = 77\n");
+  const RunOptions o = parse({"--config", path, "--seed", "9", "--data.subset-train", "12"}).options;
+  EXPECT_EQ(o.seed, 9u);
+  EXPECT_EQ(o.run_dir, "from-file");
+  EXPECT_EQ(o.data.subset_train, 12);
+  EXPECT_EQ(o.config_name, path);
+}
+
+TEST(Options, SpaceListsAreParsed) {
+  const RunOptions o = parse({"--space.widths", "8,16", "--space.strides", "2,1", "--space.kernels", "3,5", "--space.bits", "2,8"}).options;
+  ASSERT_EQ(o.space.stages.size(), 2u);
+  EXPECT_EQ(o.space.stages[1].width, 16);
+  EXPECT_EQ(o.space.stages[1].stride, 1);
+  EXPECT_EQ(o.space.kernels, (std::vector<int>{3, 5}));
+  EXPECT_EQ(o.space.bits, (std::vector<int>{2, 8}));
+}
+
+TEST(Options, ErrorsNameTheProblem) {
+  EXPECT_NE(error_of({"--no-such-option"}).find("no-such-option"), std::string::npos);
+  EXPECT_NE(error_of({"--seed", "abc"}).find("seed"), std::string::npos);
+  EXPECT_NE(error_of({"--config", "/nonexistent/x.ini"}).find("config file not found: /nonexistent/x.ini"), std::string::npos);
+  EXPECT_NE(error_of({"--stage", "bogus"}).find("unknown stage 'bogus'"), std::string::npos);
+  EXPECT_NE(error_of({"--threads", "-1"}).find("threads"), std::string::npos);
+  EXPECT_NE(error_of({"--space.kernels", "3,x"}).find("space.kernels"), std::string::npos);
+  EXPECT_NE(error_of({"--space.kernels", "4"}).find("even"), std::string::npos);
+  EXPECT_NE(error_of({"--space.bits", "4,9"}).find("outside 2..8"), std::string::npos);
+  EXPECT_NE(error_of({"--space.widths", "8,16", "--space.strides", "2"}).find("space.strides"), std::string::npos);
+  EXPECT_NE(error_of({"--data.format", "png"}).find("data.format"), std::string::npos);
+}
+
+TEST(Options, UnknownKeyInConfigFileIsRejected) {
+  const auto path = write_config("apq_unknown_key.ini", "[data]\nsubset-trian = 5\n");
+  const std::string error = error_of({"--config", path});
+  EXPECT_NE(error.find("subset-trian"), std::string::npos);
+  EXPECT_NE(error.find(path), std::string::npos);
+}
+
+TEST(Options, BadValueInConfigFileIsRejected) {
+  const auto path = write_config("apq_bad_value.ini", "threads = many\n");
+  EXPECT_NE(error_of({"--config", path}).find("threads"), std::string::npos);
+}
+
+TEST(Options, EveryStageNameIsAccepted) {
+  for (const auto& name : stage_names()) EXPECT_EQ(parse({"--stage", name}).options.stage, name);
+}
+
+}  // namespace
+}  // namespace apq

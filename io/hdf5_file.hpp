@@ -153,6 +153,8 @@ class Group : public Object {
     write_raw(name, shape, dtype_of<T>(), values.data(), static_cast<std::int64_t>(values.size()),
               deflate_level);
   }
+  // Numeric datasets of another element type are converted by HDF5 (out-of-range values are
+  // clamped): check Dataset::dtype() first where that matters.
   template <class T>
   std::vector<T> read(const std::string& name, Shape* shape_out = nullptr) const {
     const Shape shape = open_dataset(name).shape();
@@ -189,6 +191,7 @@ class Group : public Object {
 //   File::create(path)  writes "<path>.tmp"; commit() flushes, closes and renames it over path, so
 //                       an existing file is replaced only by a complete one. Without commit() (an
 //                       exception, say) the temporary is removed and path is left untouched.
+//                       commit() also closes every group, dataset and table of the file.
 //   File::open(path)    read-only;  File::open_rw(path)  read-write, for appending in place.
 // The HDF5 build is thread-safe (one global lock), so files may be used from several threads, but
 // one file should have one writer. HDF5 1.10 locks open files: h5py or h5dump cannot open a file

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# apq.sh -- run apq-actors as a Slurm batch job:  sbatch [sbatch options] slurm/apq.sh
+# Every #SBATCH default below can be overridden by the same sbatch flag (e.g. --ntasks=8
+# --cpus-per-task=4 --time=12:00:00). The run is chosen with environment variables (sbatch passes
+# the submitting shell's environment to the job):
+#   APQ_CONFIG    config file (default: none, the program's embedded quick config)
+#   APQ_RUN_DIR   run directory (default: runs/slurm-$SLURM_JOB_ID under the submit directory)
+#   APQ_STAGE     stage to run (default: all)
+#   APQ_BIN       the program (default: build/apq-actors of the submit directory, then of the
+#                 checkout holding this script, then apq-actors on PATH)
+#   APQ_ARGS      extra apq-actors options, split at whitespace (e.g. "--seed 3")
+#   APQ_LAUNCHER  auto (default: srun --mpi=pmix if Slurm has PMIx, else mpirun), srun or mpirun
+# Relative paths are taken from the submit directory. Requeue-safe: a requeued job keeps its job id,
+# hence its run directory, and the program resumes from what is on disk. See docs/SLURM.md.
+#SBATCH --job-name=apq
+#SBATCH --ntasks=2
+#SBATCH --cpus-per-task=1
+#SBATCH --time=01:00:00
+#SBATCH --output=slurm-apq-%j.out
+#SBATCH --open-mode=append
+#SBATCH --requeue
+set -uo pipefail
+
+say() { echo "[apq.sh] $*"; }
+# fail MESSAGE: a setup error (exit 2, like the program's own usage errors)
+fail() { echo "[apq.sh] error: $*" >&2; exit 2; }
+
+[ -n "${SLURM_JOB_ID:-}" ] || fail "not inside a Slurm job: submit it with 'sbatch slurm/apq.sh'"
+submit_dir=${SLURM_SUBMIT_DIR:-$PWD}
+from_submit_dir() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$submit_dir/$1" ;; esac; }
+
+# Slurm runs a copy of this script from its spool directory; the original path is the job's Command.
+script_path=$(scontrol -o show job "$SLURM_JOB_ID" 2>/dev/null | grep -o 'Command=[^ ]*' | cut -d= -f2- || true)
+[ -n "$script_path" ] || script_path=${BASH_SOURCE[0]}
+
+find_program() {
+  local candidate
+  if [ -n "${APQ_BIN:-}" ]; then
+    case $APQ_BIN in
+      */*) candidate=$(from_submit_dir "$APQ_BIN") ;;
+      *) candidate=$(command -v "$APQ_BIN" || true) ;;
+    esac
+    { [ -n "$candidate" ] && [ -x "$candidate" ]; } || fail "APQ_BIN=$APQ_BIN is not an executable program"
+    printf '%s\n' "$candidate"; return
+  fi
+  for candidate in "$submit_dir/build/apq-actors" "$(dirname "$script_path")/../build/apq-actors"; do
+    [ -x "$candidate" ] && { printf '%s\n' "$candidate"; return; }
+  done
+  candidate=$(command -v apq-actors || true)
+  [ -n "$candidate" ] || fail "apq-actors not found in $submit_dir/build/, next to $script_path, nor on PATH (set APQ_BIN)"
+  printf '%s\n' "$candidate"
+}
+program=$(find_program) || exit 2
+
+config_args=()
+if [ -n "${APQ_CONFIG:-}" ]; then
+  config=$(from_submit_dir "$APQ_CONFIG")
+  { [ -f "$config" ] && [ -r "$config" ]; } || fail "APQ_CONFIG=$APQ_CONFIG: no such readable file"
+  config_args=(--config "$config")
+fi
+# SLURM_JOB_ID survives a requeue, so a requeued job finds its own run directory again.
+run_dir=$(from_submit_dir "${APQ_RUN_DIR:-runs/slurm-$SLURM_JOB_ID}")
+stage=${APQ_STAGE:-all}
+threads=${SLURM_CPUS_PER_TASK:-1}
+read -r -a extra_args <<<"${APQ_ARGS:-}"
+run_args=("${config_args[@]}" --run-dir "$run_dir" --stage "$stage" --threads "$threads" "${extra_args[@]}")
+
+launcher=${APQ_LAUNCHER:-auto}
+if [ "$launcher" = auto ]; then
+  launcher=mpirun
+  srun --mpi=list 2>&1 | grep -qw pmix && launcher=srun
+fi
+export OMP_NUM_THREADS=$threads
+if [ "$(id -u)" -eq 0 ]; then   # Open MPI refuses root unless told twice
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+case $launcher in
+  # Slurm 22.05's srun no longer reads SLURM_CPUS_PER_TASK: pass it, so each rank gets its cores.
+  srun) command=(srun --mpi=pmix --cpus-per-task="$threads" --kill-on-bad-exit=1 "$program" "${run_args[@]}") ;;
+  # mpirun takes the ranks from the allocation; it would bind each rank to one core otherwise.
+  mpirun) command=(mpirun ${SLURM_NTASKS:+-np "$SLURM_NTASKS"} --bind-to none -x OMP_NUM_THREADS "$program" "${run_args[@]}") ;;
+  *) fail "APQ_LAUNCHER=$launcher: expected auto, srun or mpirun" ;;
+esac
+
+restarts=${SLURM_RESTART_COUNT:-0}
+run_dir_state="new"
+[ -d "$run_dir" ] && run_dir_state="exists: the program resumes from it"
+mkdir -p "$run_dir" || fail "cannot create run directory $run_dir"
+say "job $SLURM_JOB_ID (${SLURM_JOB_NAME:-apq}) attempt $((restarts + 1)), started $(date -u +%FT%TZ)"
+say "nodes: ${SLURM_JOB_NUM_NODES:-1} (${SLURM_JOB_NODELIST:-$(hostname -s)})"
+say "ranks: ${SLURM_NTASKS:-from allocation}, threads per rank: $threads, launcher: $launcher"
+say "run dir: $run_dir ($run_dir_state)"
+say "command: $(printf '%q ' "${command[@]}")"
+echo "$(date -u +%FT%TZ) job $SLURM_JOB_ID attempt $((restarts + 1)) start: $(printf '%q ' "${command[@]}")" \
+  >>"$run_dir/slurm-jobs.log"
+
+# Run in the background so a SIGTERM (scancel, requeue, time limit) reaches the trap and the ranks.
+start=$(date +%s)
+"${command[@]}" &
+child=$!
+trap 'say "signal received: stopping the ranks"; kill -TERM "$child" 2>/dev/null' TERM INT
+wait "$child"
+rc=$?
+while kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done   # wait again after a trapped signal
+trap - TERM INT
+
+echo "$(date -u +%FT%TZ) job $SLURM_JOB_ID attempt $((restarts + 1)) end: exit code $rc" >>"$run_dir/slurm-jobs.log"
+say "job $SLURM_JOB_ID finished: exit code $rc after $(( $(date +%s) - start )) s"
+exit "$rc"

@@ -1,0 +1,285 @@
+#include "kernels/evolution.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/predictor.hpp"
+
+namespace apq {
+namespace {
+
+int pick(Rng& rng, const std::vector<int>& choices) { return choices[rng.below(static_cast<int>(choices.size()))]; }
+
+std::string describe_costs(const Costs& c) {
+  std::ostringstream out;
+  out << "latency " << c.latency_ms << " ms, energy " << c.energy_mj << " mJ, BitOps " << c.bitops;
+  return out.str();
+}
+
+}  // namespace
+
+void sort_best_first(std::vector<Individual>& individuals) {
+  std::stable_sort(individuals.begin(), individuals.end(), [](const Individual& a, const Individual& b) {
+    if (std::isnan(a.fitness)) return false;
+    if (std::isnan(b.fitness)) return true;
+    return a.fitness > b.fitness;
+  });
+}
+
+Evolution::Evolution(const SearchSpace& space, EvolutionConfig config, FitnessFn fitness, CostFn cost)
+    : space_(&space),
+      config_(std::move(config)),
+      fitness_(std::move(fitness)),
+      cost_(std::move(cost)),
+      rng_(derive_seed(config_.seed, stream_tag("evolution"), 0)) {
+  const EvolutionConfig& c = config_;
+  auto bad = [](const std::string& what) { throw std::invalid_argument("evolution: " + what); };
+  if (!fitness_ || !cost_) bad("fitness and cost callables are required");
+  if (c.population < 2) bad("population must be at least 2");
+  if (!(c.parents_ratio > 0.0 && c.parents_ratio <= 1.0)) bad("parents_ratio must be in (0, 1]");
+  if (c.mutants < 0 || c.crossovers < 0 || c.mutants + c.crossovers < 1) bad("needs at least one mutant or crossover child");
+  if (c.depth_mutation_prob < 0 || c.depth_mutation_prob > 1 || c.block_mutation_prob < 0 || c.block_mutation_prob > 1)
+    bad("mutation probabilities must be in [0, 1]");
+  if (c.max_attempts < 1) bad("max_attempts must be positive");
+  if (!c.search_arch) {
+    try {
+      space.check(c.fixed_arch);
+    } catch (const std::invalid_argument& e) {
+      bad(std::string("fixed_arch is not valid: ") + e.what());
+    }
+  }
+  if (!c.search_policy && std::find(space.spec().bits.begin(), space.spec().bits.end(), c.fixed_bits) == space.spec().bits.end())
+    bad("fixed_bits " + std::to_string(c.fixed_bits) + " is not in the space's bit set");
+}
+
+int Evolution::parent_count() const {
+  return std::max(1, static_cast<int>(std::lround(config_.parents_ratio * config_.population)));
+}
+
+const Individual& Evolution::best() const {
+  if (population_.empty()) throw std::logic_error("evolution: best() before initialize()");
+  return population_.front();
+}
+
+BlockBits Evolution::random_bits() {
+  const auto& bits = space_->spec().bits;
+  BlockBits b;
+  b.pw_w = pick(rng_, bits);
+  b.pw_a = pick(rng_, bits);
+  b.dw_w = pick(rng_, bits);
+  b.dw_a = pick(rng_, bits);
+  return b;
+}
+
+Policy Evolution::policy_for(const Arch& arch, Policy candidate) const {
+  if (!config_.search_policy) return space_->uniform_policy(arch, config_.fixed_bits);
+  return space_->canonical(arch, std::move(candidate));
+}
+
+Individual Evolution::random_individual() {
+  Individual ind;
+  ind.arch = config_.search_arch ? space_->sample(rng_) : config_.fixed_arch;
+  ind.policy = config_.search_policy ? space_->sample_policy(ind.arch, rng_) : space_->uniform_policy(ind.arch, config_.fixed_bits);
+  return ind;
+}
+
+Individual Evolution::mutate(const Individual& parent) {
+  const SearchSpace& s = *space_;
+  const double p = config_.block_mutation_prob;
+  Individual child;
+  child.arch = parent.arch;
+  child.policy = parent.policy;
+  Arch& a = child.arch;
+  if (config_.search_arch)
+    for (int st = 0; st < s.num_stages(); ++st)
+      if (rng_.chance(config_.depth_mutation_prob)) a.depth[st] = pick(rng_, s.spec().stages[st].depths);
+  for (int i = 0; i < s.num_slots(); ++i) {
+    if (!s.is_active(a, i)) continue;
+    const bool was_active = s.is_active(parent.arch, i);
+    if (config_.search_arch) {
+      if (!was_active || rng_.chance(p)) a.kernel[i] = pick(rng_, s.spec().kernels);
+      if (!was_active || rng_.chance(p)) a.mid[i] = pick(rng_, s.slots()[i].mid_choices);
+    }
+    if (config_.search_policy) {
+      BlockBits& b = child.policy.blocks[i];
+      const auto& bits = s.spec().bits;
+      if (!was_active) {
+        b = random_bits();
+      } else {
+        if (rng_.chance(p)) b.pw_w = pick(rng_, bits);
+        if (rng_.chance(p)) b.pw_a = pick(rng_, bits);
+        if (rng_.chance(p)) b.dw_w = pick(rng_, bits);
+        if (rng_.chance(p)) b.dw_a = pick(rng_, bits);
+      }
+    }
+  }
+  a = s.canonical(std::move(a));
+  child.policy = policy_for(a, std::move(child.policy));
+  return child;
+}
+
+Individual Evolution::crossover(const Individual& x, const Individual& y) {
+  const SearchSpace& s = *space_;
+  Individual child;
+  Arch& a = child.arch;
+  a = x.arch;
+  child.policy = x.policy;
+  if (config_.search_arch)
+    for (int st = 0; st < s.num_stages(); ++st) a.depth[st] = rng_.chance(0.5) ? x.arch.depth[st] : y.arch.depth[st];
+  for (int i = 0; i < s.num_slots(); ++i) {
+    if (!s.is_active(a, i)) continue;
+    const bool in_x = s.is_active(x.arch, i), in_y = s.is_active(y.arch, i);
+    // Source of a gene group: a parent where the block is active (coin if both); none -> fresh.
+    auto source = [&]() -> const Individual* {
+      if (in_x && in_y) return rng_.chance(0.5) ? &x : &y;
+      if (in_x) return &x;
+      if (in_y) return &y;
+      return nullptr;
+    };
+    if (config_.search_arch) {
+      const Individual* from = source();
+      a.kernel[i] = from ? from->arch.kernel[i] : pick(rng_, s.spec().kernels);
+      a.mid[i] = from ? from->arch.mid[i] : pick(rng_, s.slots()[i].mid_choices);
+    }
+    if (config_.search_policy) {
+      const Individual* from = source();
+      child.policy.blocks[i] = from ? from->policy.blocks[i] : random_bits();
+    }
+  }
+  a = s.canonical(std::move(a));
+  child.policy = policy_for(a, std::move(child.policy));
+  return child;
+}
+
+void Evolution::fail_budget(const char* what) const {
+  const Arch smallest = config_.search_arch ? space_->smallest() : config_.fixed_arch;
+  const int bits = config_.search_policy ? space_->spec().bits.front() : config_.fixed_bits;
+  const Costs c = cost_(smallest, space_->uniform_policy(smallest, bits));
+  throw std::runtime_error("evolution: no " + std::string(what) + " within the budget (" + config_.budget.describe() +
+                           ") after " + std::to_string(config_.max_attempts) + " attempts; the smallest " +
+                           (config_.search_arch ? "architecture" : "policy of the fixed architecture") + " at " +
+                           std::to_string(bits) + " bits costs " + describe_costs(c));
+}
+
+template <class Draw>
+Individual Evolution::draw_within_budget(Draw draw, const char* what) {
+  for (int attempt = 0; attempt < config_.max_attempts; ++attempt) {
+    Individual ind = draw();
+    ind.costs = cost_(ind.arch, ind.policy);
+    if (config_.budget.admits(ind.costs)) return ind;
+    ++rejected_;
+  }
+  fail_budget(what);
+}
+
+void Evolution::score(std::vector<Individual>& individuals) {
+  const std::vector<float> fitness = fitness_(individuals);
+  if (fitness.size() != individuals.size())
+    throw std::runtime_error("evolution: fitness returned " + std::to_string(fitness.size()) + " values for " +
+                             std::to_string(individuals.size()) + " individuals");
+  for (std::size_t i = 0; i < individuals.size(); ++i) individuals[i].fitness = fitness[i];
+  evaluated_ += static_cast<long long>(individuals.size());
+}
+
+void Evolution::sort_population() { sort_best_first(population_); }
+
+void Evolution::initialize() {
+  population_.clear();
+  for (int i = 0; i < config_.population; ++i)
+    population_.push_back(draw_within_budget([&] { return random_individual(); }, "initial sample"));
+  score(population_);
+  sort_population();
+  best_history_.assign(1, population_.front().fitness);
+  generation_ = 0;
+  initialized_ = true;
+}
+
+void Evolution::step() {
+  if (!initialized_) initialize();
+  const int n_parents = std::min(parent_count(), static_cast<int>(population_.size()));
+  std::vector<Individual> parents(population_.begin(), population_.begin() + n_parents);
+  std::vector<Individual> children;
+  children.reserve(static_cast<std::size_t>(config_.mutants + config_.crossovers));
+  for (int i = 0; i < config_.mutants; ++i)
+    children.push_back(draw_within_budget([&] { return mutate(parents[rng_.below(n_parents)]); }, "mutant"));
+  for (int i = 0; i < config_.crossovers; ++i)
+    children.push_back(draw_within_budget(
+        [&] {
+          const Individual& x = parents[rng_.below(n_parents)];
+          const Individual& y = parents[rng_.below(n_parents)];
+          return crossover(x, y);
+        },
+        "crossover child"));
+  score(children);
+  population_ = std::move(parents);
+  population_.insert(population_.end(), std::make_move_iterator(children.begin()), std::make_move_iterator(children.end()));
+  sort_population();
+  if (config_.survival == Survival::best_of_both && static_cast<int>(population_.size()) > config_.population)
+    population_.resize(config_.population);
+  ++generation_;
+  best_history_.push_back(population_.front().fitness);
+}
+
+void Evolution::run(int generations) {
+  if (!initialized_) initialize();
+  for (int g = 0; g < generations; ++g) step();
+}
+
+void Evolution::replace_population(std::vector<Individual> population) {
+  if (population.empty()) throw std::invalid_argument("evolution: replacement population is empty");
+  for (const Individual& ind : population) space_->check(ind.arch, ind.policy);
+  population_ = std::move(population);
+  sort_population();
+  initialized_ = true;
+}
+
+FitnessFn predictor_fitness(const PredictorHandle& predictor) {
+  return [&predictor](const std::vector<Individual>& individuals) {
+    std::vector<const Arch*> archs(individuals.size());
+    std::vector<const Policy*> policies(individuals.size());
+    for (std::size_t i = 0; i < individuals.size(); ++i) {
+      archs[i] = &individuals[i].arch;
+      policies[i] = &individuals[i].policy;
+    }
+    std::vector<float> out(individuals.size());
+    predictor.predict(individuals.size(), archs.data(), policies.data(), out.data());
+    return out;
+  };
+}
+
+int gene_count(const SearchSpace& space) { return space.num_stages() + 6 * space.num_slots(); }
+
+void pack_individual(const SearchSpace& space, const Individual& ind, std::vector<std::int32_t>& genes,
+                     std::vector<double>& values) {
+  space.check(ind.arch, ind.policy);
+  genes.insert(genes.end(), ind.arch.depth.begin(), ind.arch.depth.end());
+  for (int i = 0; i < space.num_slots(); ++i) {
+    const BlockBits& b = ind.policy.blocks[i];
+    genes.insert(genes.end(), {ind.arch.kernel[i], ind.arch.mid[i], b.pw_w, b.pw_a, b.dw_w, b.dw_a});
+  }
+  values.insert(values.end(), {static_cast<double>(ind.fitness), ind.costs.latency_ms, ind.costs.energy_mj,
+                               ind.costs.bitops, ind.costs.macs});
+}
+
+Individual unpack_individual(const SearchSpace& space, const std::int32_t* genes, const double* values) {
+  Individual ind;
+  ind.arch.depth.assign(genes, genes + space.num_stages());
+  const std::int32_t* g = genes + space.num_stages();
+  for (int i = 0; i < space.num_slots(); ++i, g += 6) {
+    ind.arch.kernel.push_back(g[0]);
+    ind.arch.mid.push_back(g[1]);
+    ind.policy.blocks.push_back(BlockBits{g[2], g[3], g[4], g[5]});
+  }
+  space.check(ind.arch, ind.policy);
+  ind.fitness = static_cast<float>(values[0]);
+  ind.costs.latency_ms = values[1];
+  ind.costs.energy_mj = values[2];
+  ind.costs.bitops = values[3];
+  ind.costs.macs = values[4];
+  return ind;
+}
+
+}  // namespace apq

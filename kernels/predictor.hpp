@@ -1,0 +1,118 @@
+// The accuracy predictor (APQ stages 4 and 5), torch-free facade for actors and the search.
+//
+// Full-precision predictor: arch one-hot -> Linear -> ReLU -> [Linear -> ReLU] x (layers-1) -> Linear -> 1.
+// Quantization-aware predictor: the same, plus a policy layer (policy one-hot -> Linear) whose
+// output is added to the first hidden layer after its ReLU. Transfer copies every shared weight
+// from the trained full-precision predictor exactly; only the policy layer is new.
+//
+// Inference scores a whole batch in one pass: the inputs are one-hot, so the first layer is a sum
+// of selected weight rows (Encoding::arch_hot/policy_hot); the hidden layers are GEMMs.
+// Training (predictor_training.cpp) uses LibTorch; nothing here includes it.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "io/named_arrays.hpp"
+#include "kernels/encoding.hpp"
+#include "kernels/predictor_metrics.hpp"
+
+namespace apq {
+
+struct PredictorConfig {
+  std::vector<int> hidden{400, 400, 400};  // hidden layer sizes; at least one
+  bool quantization_aware = false;
+};
+
+// One linear layer in PyTorch's nn.Linear layout: weight is [out x in] row-major.
+struct LinearWeights {
+  int in = 0, out = 0;
+  std::vector<float> weight;
+  std::vector<float> bias;
+};
+
+struct PredictorWeights {
+  LinearWeights arch_layer;                  // arch encoding -> hidden[0], then ReLU
+  LinearWeights policy_layer;                // policy encoding -> hidden[0], added after that ReLU; out == 0 if FP
+  std::vector<LinearWeights> hidden_layers;  // hidden[i-1] -> hidden[i], each followed by ReLU
+  LinearWeights output_layer;                // hidden.back() -> 1
+  bool quantization_aware() const { return policy_layer.out > 0; }
+};
+
+// Fresh weights, PyTorch's default nn.Linear init (uniform +-1/sqrt(fan_in)) drawn from apq::Rng.
+PredictorWeights init_predictor_weights(const Encoding& encoding, const PredictorConfig& config, std::uint64_t seed);
+// Quantization-aware weights from a full-precision predictor: every shared weight copied exactly,
+// the policy layer drawn fresh (or zero, so the transferred predictor starts equal to the FP one).
+PredictorWeights transfer_weights(const PredictorWeights& full_precision, int policy_size, std::uint64_t seed,
+                                  bool zero_policy_layer = false);
+
+// Names follow a PyTorch state_dict: arch.weight/bias, policy.weight/bias, hidden.<i>.weight/bias,
+// output.weight/bias. Loading checks every shape and throws std::invalid_argument naming the array.
+NamedArrays to_named_arrays(const PredictorWeights& weights);
+PredictorWeights from_named_arrays(const NamedArrays& arrays);
+
+// Training pairs. policies is empty for the full-precision predictor, else one per arch.
+struct PredictorDataset {
+  std::vector<Arch> archs;
+  std::vector<Policy> policies;
+  std::vector<float> accuracy;  // targets in [0, 1]
+};
+
+struct TrainOptions {
+  double learning_rate = 1e-3;  // Adam
+  double weight_decay = 1e-4;   // Adam's (coupled) L2 term
+  int batch_size = 256;
+  int max_epochs = 400;
+  int patience = 30;               // stop after this many epochs without a better held-out loss
+  double holdout_fraction = 0.2;   // held out for early stopping and metrics
+  std::uint64_t seed = 1;          // split, shuffling (kernels/rng.hpp)
+};
+
+// Trains weights in place (the best held-out epoch is kept) and returns held-out metrics.
+// Deterministic for a seed at a fixed number of compute threads. When reset_output_bias is set the
+// output bias starts at the mean training accuracy. Throws std::invalid_argument on bad data.
+PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& encoding, const PredictorDataset& data,
+                                 const TrainOptions& options, bool reset_output_bias);
+
+// The facade: owns weights and the scratch buffers of batched inference. predict() is not
+// thread-safe (scratch); use one handle per thread or actor. The encoding's space must outlive it.
+class PredictorHandle {
+ public:
+  PredictorHandle(const Encoding& encoding, const PredictorConfig& config, std::uint64_t seed);
+  PredictorHandle(const Encoding& encoding, PredictorWeights weights);  // checks sizes against the encoding
+  ~PredictorHandle();
+  PredictorHandle(PredictorHandle&&) noexcept;
+  PredictorHandle& operator=(PredictorHandle&&) noexcept;
+
+  bool quantization_aware() const { return weights_.quantization_aware(); }
+  const PredictorWeights& weights() const { return weights_; }
+  const Encoding& encoding() const { return *encoding_; }
+
+  // out[i] = predicted accuracy of (archs[i], policies[i]); a full-precision predictor ignores
+  // policies (may be empty). A quantization-aware one needs one policy per arch, with the real bits.
+  void predict(const std::vector<Arch>& archs, const std::vector<Policy>& policies, float* out) const;
+  // Pointer form (no copies): policies may be null for a full-precision predictor.
+  void predict(std::size_t n, const Arch* const* archs, const Policy* const* policies, float* out) const;
+  float predict_one(const Arch& arch, const Policy* policy = nullptr) const;
+
+  // The first training of a freshly initialised handle starts the output bias at the mean accuracy;
+  // a loaded or transferred handle keeps its bias.
+  PredictorMetrics train(const PredictorDataset& data, const TrainOptions& options);
+  // Metrics of the current weights on the given pairs (all of them).
+  PredictorMetrics evaluate(const PredictorDataset& data) const;
+  // A quantization-aware handle initialised from this (full-precision, trained) one.
+  PredictorHandle transfer(std::uint64_t seed, bool zero_policy_layer = false) const;
+
+  NamedArrays save() const { return to_named_arrays(weights_); }
+  static PredictorHandle load(const Encoding& encoding, const NamedArrays& arrays);
+
+ private:
+  struct Engine;
+  void rebuild_engine();
+  const Encoding* encoding_;
+  PredictorWeights weights_;
+  bool fresh_ = false;
+  std::unique_ptr<Engine> engine_;
+};
+
+}  // namespace apq

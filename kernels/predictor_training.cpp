@@ -1,0 +1,190 @@
+// Training of the predictor with LibTorch: Adam, mini-batches, a held-out split, early stopping on
+// the held-out loss (the best epoch's weights are kept). All randomness (split, shuffling) comes
+// from kernels/rng.hpp; weights start from the PredictorWeights given (init or transfer).
+#include <torch/optim/adam.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/predictor.hpp"
+#include "kernels/rng.hpp"
+
+namespace apq {
+namespace {
+
+struct TorchLinear {
+  at::Tensor weight, bias;  // [out x in], [out]
+};
+
+TorchLinear to_torch(const LinearWeights& layer) {
+  TorchLinear t;
+  t.weight = torch::tensor(layer.weight).reshape({layer.out, layer.in}).clone().set_requires_grad(true);
+  t.bias = torch::tensor(layer.bias).clone().set_requires_grad(true);
+  return t;
+}
+
+void from_torch(const TorchLinear& t, LinearWeights& layer) {
+  at::Tensor w = t.weight.detach().contiguous();
+  at::Tensor b = t.bias.detach().contiguous();
+  std::copy(w.data_ptr<float>(), w.data_ptr<float>() + w.numel(), layer.weight.begin());
+  std::copy(b.data_ptr<float>(), b.data_ptr<float>() + b.numel(), layer.bias.begin());
+}
+
+struct TorchPredictor {
+  TorchLinear arch, policy;
+  std::vector<TorchLinear> hidden;
+  TorchLinear output;
+  bool quantization_aware = false;
+
+  explicit TorchPredictor(const PredictorWeights& w) : quantization_aware(w.quantization_aware()) {
+    arch = to_torch(w.arch_layer);
+    if (quantization_aware) policy = to_torch(w.policy_layer);
+    for (const LinearWeights& layer : w.hidden_layers) hidden.push_back(to_torch(layer));
+    output = to_torch(w.output_layer);
+  }
+  std::vector<at::Tensor*> parameters() {
+    std::vector<at::Tensor*> p{&arch.weight, &arch.bias};
+    if (quantization_aware) p.insert(p.end(), {&policy.weight, &policy.bias});
+    for (TorchLinear& layer : hidden) p.insert(p.end(), {&layer.weight, &layer.bias});
+    p.insert(p.end(), {&output.weight, &output.bias});
+    return p;
+  }
+  at::Tensor forward(const at::Tensor& arch_code, const at::Tensor& policy_code) const {
+    at::Tensor x = torch::relu(torch::addmm(arch.bias, arch_code, arch.weight.t()));
+    if (quantization_aware) x = x + torch::addmm(policy.bias, policy_code, policy.weight.t());
+    for (const TorchLinear& layer : hidden) x = torch::relu(torch::addmm(layer.bias, x, layer.weight.t()));
+    return torch::addmm(output.bias, x, output.weight.t()).squeeze(1);
+  }
+};
+
+void check_dataset(const PredictorWeights& w, const PredictorDataset& data, const TrainOptions& options) {
+  const std::size_t n = data.archs.size();
+  if (data.accuracy.size() != n)
+    throw std::invalid_argument("predictor training: " + std::to_string(data.accuracy.size()) + " accuracies for " +
+                                std::to_string(n) + " architectures");
+  if (w.quantization_aware() && data.policies.size() != n)
+    throw std::invalid_argument("predictor training: the quantization-aware predictor needs one policy per arch (got " +
+                                std::to_string(data.policies.size()) + " for " + std::to_string(n) + ")");
+  if (!(options.holdout_fraction > 0.0 && options.holdout_fraction < 1.0))
+    throw std::invalid_argument("predictor training: holdout_fraction must be in (0, 1)");
+  if (options.batch_size < 1 || options.max_epochs < 1 || options.patience < 1)
+    throw std::invalid_argument("predictor training: batch_size, max_epochs and patience must be positive");
+  for (float a : data.accuracy)
+    if (!std::isfinite(a)) throw std::invalid_argument("predictor training: an accuracy target is not finite");
+}
+
+at::Tensor encode_rows(const std::vector<int>& rows, int width, const std::vector<std::vector<int>>& hot) {
+  at::Tensor t = torch::zeros({static_cast<long>(rows.size()), width});
+  float* p = t.data_ptr<float>();
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    for (int h : hot[rows[r]]) p[r * width + h] = 1.0f;
+  return t;
+}
+
+}  // namespace
+
+PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& encoding, const PredictorDataset& data,
+                                 const TrainOptions& options, bool reset_output_bias) {
+  check_dataset(weights, data, options);
+  const int n = static_cast<int>(data.archs.size());
+  const int n_hold = static_cast<int>(std::lround(options.holdout_fraction * n));
+  if (n_hold < 2 || n - n_hold < 2)
+    throw std::invalid_argument("predictor training: " + std::to_string(n) + " pairs are too few for a held-out split");
+
+  // One-hot positions per pair (the encoder validates every arch and policy).
+  std::vector<std::vector<int>> arch_hot(n), policy_hot(weights.quantization_aware() ? n : 0);
+  for (int i = 0; i < n; ++i) encoding.arch_hot(data.archs[i], arch_hot[i]);
+  for (int i = 0; i < static_cast<int>(policy_hot.size()); ++i) encoding.policy_hot(data.archs[i], data.policies[i], policy_hot[i]);
+
+  // Deterministic split: Fisher-Yates with apq::Rng.
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  Rng split_rng(derive_seed(options.seed, stream_tag("predictor-split"), 0));
+  for (int i = n - 1; i > 0; --i) std::swap(order[i], order[split_rng.below(i + 1)]);
+  const std::vector<int> hold(order.begin(), order.begin() + n_hold);
+  std::vector<int> train(order.begin() + n_hold, order.end());
+
+  auto targets = [&](const std::vector<int>& rows) {
+    std::vector<float> y(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) y[r] = data.accuracy[rows[r]];
+    return torch::tensor(y);
+  };
+  const bool qa = weights.quantization_aware();
+  const at::Tensor hold_arch = encode_rows(hold, encoding.arch_size(), arch_hot);
+  const at::Tensor hold_policy = qa ? encode_rows(hold, encoding.policy_size(), policy_hot) : at::Tensor();
+  const at::Tensor hold_y = targets(hold);
+  at::Tensor train_arch_all = encode_rows(train, encoding.arch_size(), arch_hot);
+  at::Tensor train_policy_all = qa ? encode_rows(train, encoding.policy_size(), policy_hot) : at::Tensor();
+  const at::Tensor train_y_all = targets(train);
+
+  TorchPredictor model(weights);
+  if (reset_output_bias) {
+    torch::NoGradGuard no_grad;
+    model.output.bias.fill_(train_y_all.mean().item<float>());
+  }
+  std::vector<at::Tensor> params;
+  for (at::Tensor* p : model.parameters()) params.push_back(*p);
+  torch::optim::Adam optimizer(params, torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
+
+  auto holdout_loss = [&]() {
+    torch::NoGradGuard no_grad;
+    return torch::mse_loss(model.forward(hold_arch, hold_policy), hold_y).item<double>();
+  };
+  PredictorWeights best = weights;
+  auto keep_best = [&]() {
+    from_torch(model.arch, best.arch_layer);
+    if (qa) from_torch(model.policy, best.policy_layer);
+    for (std::size_t i = 0; i < model.hidden.size(); ++i) from_torch(model.hidden[i], best.hidden_layers[i]);
+    from_torch(model.output, best.output_layer);
+  };
+  double best_loss = holdout_loss();
+  keep_best();
+  PredictorMetrics metrics;
+  const int n_train = static_cast<int>(train.size());
+  const int batch = std::min(options.batch_size, n_train);
+  std::vector<long> perm(n_train);
+  for (int epoch = 1; epoch <= options.max_epochs; ++epoch) {
+    std::iota(perm.begin(), perm.end(), 0L);
+    Rng shuffle_rng(derive_seed(options.seed, stream_tag("predictor-shuffle"), static_cast<std::uint64_t>(epoch)));
+    for (int i = n_train - 1; i > 0; --i) std::swap(perm[i], perm[shuffle_rng.below(i + 1)]);
+    const at::Tensor perm_t = torch::tensor(perm, torch::kLong);
+    for (int start = 0; start + batch <= n_train; start += batch) {  // drop the ragged last batch
+      const at::Tensor idx = perm_t.slice(0, start, start + batch);
+      const at::Tensor xa = train_arch_all.index_select(0, idx);
+      const at::Tensor xp = qa ? train_policy_all.index_select(0, idx) : at::Tensor();
+      optimizer.zero_grad();
+      const at::Tensor loss = torch::mse_loss(model.forward(xa, xp), train_y_all.index_select(0, idx));
+      loss.backward();
+      optimizer.step();
+    }
+    metrics.epochs = epoch;
+    const double loss = holdout_loss();
+    if (loss < best_loss) {
+      best_loss = loss;
+      metrics.best_epoch = epoch;
+      keep_best();
+    } else if (epoch - metrics.best_epoch >= options.patience) {
+      break;
+    }
+  }
+  weights = best;
+
+  TorchPredictor final_model(weights);
+  torch::NoGradGuard no_grad;
+  const at::Tensor hold_pred = final_model.forward(hold_arch, hold_policy).contiguous();
+  const std::vector<float> predicted(hold_pred.data_ptr<float>(), hold_pred.data_ptr<float>() + hold_pred.numel());
+  const std::vector<float> truth(hold_y.data_ptr<float>(), hold_y.data_ptr<float>() + hold_y.numel());
+  const PredictorMetrics quality = evaluate_predictions(predicted, truth);
+  metrics.count = quality.count;
+  metrics.rmse = quality.rmse;
+  metrics.pearson = quality.pearson;
+  metrics.kendall_tau = quality.kendall_tau;
+  metrics.holdout_loss = best_loss;
+  metrics.train_loss = torch::mse_loss(final_model.forward(train_arch_all, train_policy_all), train_y_all).item<double>();
+  return metrics;
+}
+
+}  // namespace apq

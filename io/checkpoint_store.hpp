@@ -1,0 +1,41 @@
+// supernet.h5: the supernet training checkpoint (layout in docs/HDF5.md). Saved as a whole into
+// "<path>.tmp" and renamed over the previous one, so a kill during a save keeps the last complete
+// checkpoint. A file of another run is never replaced.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "io/named_arrays.hpp"
+#include "io/run_meta.hpp"
+
+namespace apq {
+
+struct CheckpointInfo {
+  std::int64_t step = 0;         // optimizer steps taken over all phases
+  std::string phase;             // the phase in progress or last finished (e.g. "kernel")
+  std::int64_t phases_done = 0;  // phases completed
+  bool completed = false;        // training finished: the supernet is final
+  std::int64_t images_seen = 0;  // training images processed over all phases
+};
+
+struct SupernetCheckpoint : CheckpointInfo {
+  NamedArrays weights;    // model parameters and buffers
+  NamedArrays optimizer;  // optimizer state (e.g. momentum buffers)
+};
+
+// Refuses (throws, leaving the file alone) when path holds a file that is not this run's supernet.
+void save_checkpoint(const std::string& path, const RunMeta& meta, const SupernetCheckpoint& checkpoint);
+
+// nullopt when there is no checkpoint yet; throws for a file of another run or a damaged one.
+std::optional<SupernetCheckpoint> load_checkpoint(const std::string& path, const RunMeta& meta);
+
+// The attributes only (no arrays), for any supernet file; also how many arrays and values it holds.
+struct CheckpointSummary : CheckpointInfo {
+  RunMeta meta;
+  std::int64_t weight_arrays = 0, weight_values = 0;
+  std::int64_t optimizer_arrays = 0, optimizer_values = 0;
+};
+CheckpointSummary read_checkpoint_summary(const std::string& path);
+
+}  // namespace apq

@@ -1,0 +1,43 @@
+// final.h5: the finalized candidates (layout in docs/HDF5.md): the /report columns, one row per
+// candidate, and each candidate's fine-tuned weights in /models/<rank>/weights. Each added
+// candidate rewrites the file through "<path>.tmp" and a rename, so the file always holds whole
+// candidates (report row and weights together) and resume can skip ranks already there.
+#pragma once
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "io/named_arrays.hpp"
+#include "io/run_meta.hpp"
+
+namespace apq {
+
+struct FinalEntry {
+  std::int32_t rank = 0;  // position in the search results (0 = best predicted)
+  std::string arch;
+  std::string policy;
+  double predicted_accuracy = 0.0;  // fractions
+  double val_accuracy = 0.0;
+  double test_accuracy = 0.0;
+  double latency_ms = 0.0;
+  double energy_mj = 0.0;
+  double bitops = 0.0;
+  std::int64_t fine_tune_epochs = 0;
+  NamedArrays weights;  // empty when read without weights
+};
+
+// Adds one candidate, keeping the others; throws (file untouched) if its rank is already stored
+// or the file belongs to another run.
+void add_final_entry(const std::string& path, const RunMeta& meta, const FinalEntry& entry);
+
+struct FinalFile {
+  RunMeta meta;
+  std::vector<FinalEntry> entries;  // in rank order
+};
+FinalFile read_final(const std::string& path, bool with_weights);
+
+// The ranks already in path (empty if there is no file); checks the run like add_final_entry.
+std::set<std::int32_t> final_ranks(const std::string& path, const RunMeta& meta);
+
+}  // namespace apq

@@ -1,0 +1,56 @@
+// predictors.h5: the accuracy predictors and their held-out quality (layout in docs/HDF5.md).
+// One group per predictor: "fp" (full precision), "quant" (transferred from fp, fine-tuned on the
+// quantized dataset) and "quant_scratch" (same architecture trained from scratch on the quantized
+// data: the baseline). Each save rewrites the file through "<path>.tmp" and a rename, keeping the
+// other groups, so the file always holds complete predictors.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/named_arrays.hpp"
+#include "io/run_meta.hpp"
+
+namespace apq {
+
+inline constexpr const char* kFpPredictor = "fp";
+inline constexpr const char* kQuantPredictor = "quant";
+inline constexpr const char* kQuantScratchPredictor = "quant_scratch";
+
+struct PredictorMetrics {
+  std::int64_t arch_size = 0;    // width of the architecture encoding
+  std::int64_t policy_size = 0;  // width of the policy encoding (0 for the fp predictor)
+  std::vector<std::int64_t> hidden;  // hidden layer widths
+  std::int64_t epochs = 0;
+  std::int64_t n_train = 0;
+  std::int64_t n_heldout = 0;
+  double rmse = 0.0;         // on the held-out set, accuracy as a fraction
+  double pearson = 0.0;
+  double kendall_tau = 0.0;
+  double mean_target = 0.0;  // mean held-out accuracy (fraction)
+};
+
+struct PredictorRecord : PredictorMetrics {
+  NamedArrays weights;
+  std::vector<double> heldout_target;     // measured accuracy of each held-out item (fraction)
+  std::vector<double> heldout_predicted;  // the predictor's output for it
+};
+
+// Stores `record` as group `name` (letters, digits and '_'), replacing an older one of that name.
+// Throws, leaving the file alone, for a file of another run or inconsistent held-out sizes.
+void save_predictor(const std::string& path, const RunMeta& meta, const std::string& name,
+                    const PredictorRecord& record);
+
+// nullopt when the file or the group does not exist.
+std::optional<PredictorRecord> load_predictor(const std::string& path, const RunMeta& meta,
+                                              const std::string& name);
+
+// Every predictor of a file in file order, with or without weights (apq-h5 reads without).
+struct PredictorFile {
+  RunMeta meta;
+  std::vector<std::pair<std::string, PredictorRecord>> predictors;
+};
+PredictorFile read_predictors(const std::string& path, bool with_weights);
+
+}  // namespace apq

@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 
 #include "embedded_config.hpp"
@@ -99,6 +100,39 @@ void check_run(const RunOptions& o) {
   if (d.subset_train < 0 || d.subset_val < 0 || d.subset_test < 0) throw UsageError("data.subset-* must be 0 (all) or positive");
 }
 
+// The value of one option as text (the option types used in this file).
+std::string value_text(const boost::any& v) {
+  if (auto p = boost::any_cast<std::string>(&v)) return *p;
+  if (auto p = boost::any_cast<int>(&v)) return std::to_string(*p);
+  if (auto p = boost::any_cast<std::int64_t>(&v)) return std::to_string(*p);
+  if (auto p = boost::any_cast<std::uint64_t>(&v)) return std::to_string(*p);
+  if (auto p = boost::any_cast<bool>(&v)) return *p ? "true" : "false";
+  if (auto p = boost::any_cast<double>(&v)) {
+    std::ostringstream out;
+    out << std::setprecision(17) << *p;
+    return out.str();
+  }
+  return "?";
+}
+
+// Every config key with the value in effect, grouped by section, in INI form.
+std::string resolve_config(const po::options_description& keys, const po::variables_map& vm) {
+  std::ostringstream out;
+  std::string section;
+  for (const auto& option : keys.options()) {
+    const std::string& name = option->long_name();
+    const auto dot = name.find('.');
+    const std::string this_section = dot == std::string::npos ? "" : name.substr(0, dot);
+    if (this_section != section) {
+      out << "\n[" << this_section << "]\n";
+      section = this_section;
+    }
+    const auto it = vm.find(name);
+    if (it != vm.end()) out << name.substr(dot == std::string::npos ? 0 : dot + 1) << " = " << value_text(it->second.value()) << '\n';
+  }
+  return out.str();
+}
+
 }  // namespace
 
 const std::vector<std::string>& stage_names() {
@@ -162,6 +196,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::st
   }
   finish_space(o.space, space_text);
   check_run(o);
+  o.resolved_config = resolve_config(keys, vm);
   return parsed;
 }
 

@@ -23,6 +23,7 @@ struct RunOptions {
   std::uint64_t seed = 1;
   int threads = 0;  // 0: cores on the node / ranks on the node
   bool dry_run = false;
+  std::string resolved_config;  // every key = value in effect, INI form (stored in run files)
   DataConfig data;
   SpaceSpec space;
 };

@@ -100,3 +100,17 @@ TEST(Options, EveryStageNameIsAccepted) {
 
 }  // namespace
 }  // namespace apq
+
+namespace apq {
+namespace {
+
+TEST(Options, ResolvedConfigListsEveryKeyInEffect) {
+  const RunOptions o = parse({"--seed", "42", "--space.kernels", "3,5"}).options;
+  EXPECT_NE(o.resolved_config.find("seed = 42\n"), std::string::npos);
+  EXPECT_NE(o.resolved_config.find("[space]\n"), std::string::npos);
+  EXPECT_NE(o.resolved_config.find("kernels = 3,5\n"), std::string::npos);
+  EXPECT_NE(o.resolved_config.find("[data]\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace apq

@@ -8,6 +8,10 @@ Node::Node(MPI_Comm comm, int provided_thread_level, MessageRegistry registry, N
     : registry_(std::move(registry)) {
   registry_.add_to_config(config_);
   config_.set("scheduler.max-threads", options.scheduler_threads);
+  // Work sharing: idle CAF threads sleep on a condition variable and wake when a message
+  // comes. The default work stealing polls, then sleeps up to 10 ms before looking again,
+  // which costs milliseconds per hop and burns CPU that a 2-core node needs for kernels.
+  config_.set("scheduler.policy", caf::atom("sharing"));
   // The transport first: it checks the thread level and that all ranks know the same types.
   transport_ = std::make_unique<Transport>(comm, provided_thread_level, registry_, options.transport);
   system_ = std::make_unique<caf::actor_system>(config_);

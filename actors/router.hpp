@@ -3,6 +3,7 @@
 //   router.request(self, {1, "worker.1.0"}, item).then([](WorkResult& r) { ... });
 // Tells are anonymous (no reply path); use a request when an answer is needed.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -55,6 +56,12 @@ class Router {
     if (to.rank == rank()) return self->request(local(to.name), timeout, message);
     Wire wire{make_envelope(header(EnvelopeKind::request, to, T::type_id), message)};
     return self->request(gateway_, timeout, route_atom::value, to.rank, std::move(wire));
+  }
+
+  template <class T, class Self, class Rep, class Period>
+  auto request(Self* self, const Address& to, const T& message,
+               std::chrono::duration<Rep, Period> timeout) const {
+    return request(self, to, message, caf::duration{timeout});
   }
 
   // The handle of an actor registered on this rank; throws std::invalid_argument if none.

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <iterator>
 
 #include "actors/gateway.hpp"
 #include "actors/log.hpp"
@@ -14,6 +15,8 @@ namespace {
 
 constexpr int kTag = 0x4150;  // all our traffic uses one tag on our own communicator
 constexpr int kMaxArrivalsPerRound = 64;
+// Sends not yet completed; more wait in the outbox (keeps MPI_Testsome cheap under bursts).
+constexpr std::size_t kMaxSendsInFlight = 256;
 
 const char* level_name(int level) {
   switch (level) {
@@ -69,6 +72,12 @@ caf::actor Transport::find_actor(const std::string& name) const {
   std::lock_guard<std::mutex> lock(actors_mutex_);
   auto it = actors_.find(name);
   return it == actors_.end() ? caf::actor{} : it->second;
+}
+
+void Transport::register_endpoint(const std::string& name, Endpoint endpoint) {
+  if (running_.load()) throw std::logic_error("register_endpoint after start: " + name);
+  if (!endpoints_.emplace(name, std::move(endpoint)).second)
+    throw std::invalid_argument("endpoint '" + name + "' registered twice");
 }
 
 void Transport::detach_actors() {
@@ -213,13 +222,15 @@ void Transport::wait_request(MPI_Request& request) {
 
 void Transport::idle(int idle_rounds) {
   // Bounded back-off: yield for a while (cheap, keeps latency low under load), then sleep
-  // for growing intervals up to max_idle_sleep_us, waking at once when something is posted.
-  if (idle_rounds < 64) {
+  // for growing intervals up to max_idle_sleep_us. A post wakes the sleep at once; an MPI
+  // arrival is seen at the next wake-up (MPI cannot signal a condition variable).
+  constexpr int kYieldRounds = 200;
+  if (idle_rounds < kYieldRounds) {
     std::this_thread::yield();
     return;
   }
-  const int step = std::min(idle_rounds - 64, 6);
-  const int sleep_us = std::min(options_.max_idle_sleep_us, 8 << step);
+  const int step = std::min(idle_rounds - kYieldRounds, 5);
+  const int sleep_us = std::min(options_.max_idle_sleep_us, 10 << step);
   std::unique_lock<std::mutex> lock(outbox_mutex_);
   outbox_cv_.wait_for(lock, std::chrono::microseconds(sleep_us), [this] {
     return !outbox_.empty() || abort_requested_.load() || (shutdown_requested_ && !closed_);
@@ -229,8 +240,17 @@ void Transport::idle(int idle_rounds) {
 bool Transport::send_outbox() {
   {
     std::lock_guard<std::mutex> lock(outbox_mutex_);
-    if (outbox_.empty()) return false;
-    std::swap(outbox_, sending_);
+    if (outbox_.empty() || send_requests_.size() >= kMaxSendsInFlight) return false;
+    const std::size_t room = kMaxSendsInFlight - send_requests_.size();
+    if (outbox_.size() <= room) {
+      sending_.assign(std::make_move_iterator(outbox_.begin()), std::make_move_iterator(outbox_.end()));
+      outbox_.clear();
+    } else {
+      for (std::size_t i = 0; i < room; ++i) {
+        sending_.push_back(std::move(outbox_.front()));
+        outbox_.pop_front();
+      }
+    }
   }
   for (auto& [dst, wire] : sending_) {
     if (dst == rank_) {
@@ -251,9 +271,9 @@ bool Transport::send_outbox() {
 bool Transport::complete_sends() {
   if (send_requests_.empty()) return false;
   int done = 0;
-  std::vector<int> indices(send_requests_.size());
+  completed_indices_.resize(send_requests_.size());
   MPI_Testsome(static_cast<int>(send_requests_.size()), send_requests_.data(), &done,
-               indices.data(), MPI_STATUSES_IGNORE);
+               completed_indices_.data(), MPI_STATUSES_IGNORE);
   if (done <= 0) return false;
   std::size_t keep = 0;
   for (std::size_t i = 0; i < send_requests_.size(); ++i) {
@@ -299,6 +319,16 @@ void Transport::handle_arrival(const Bytes& wire, int source) {
     handle_control(view);
     return;
   }
+  if (view.header.kind == EnvelopeKind::tell && !endpoints_.empty()) {
+    auto it = endpoints_.find(view.header.dst_name);
+    if (it != endpoints_.end()) {
+      if (!registry_.find(view.header.type_id))
+        reject(source, wire.size(), "unknown message type id " + std::to_string(view.header.type_id));
+      else
+        it->second(view);
+      return;
+    }
+  }
   deliver(view, source);
 }
 
@@ -313,6 +343,11 @@ void Transport::handle_control(const EnvelopeView& view) {
     if (view.header.type_id == Abort::type_id) {
       const auto abort = decode<Abort>(view.payload, view.payload_size);
       log_line(rank_, "stopping: rank " + std::to_string(abort.rank) + " failed: " + abort.reason);
+      // The failed rank calls MPI_Abort once its Abort envelopes are out, so mpirun names
+      // it; abort from here only if that does not happen in time.
+      std::this_thread::sleep_for(
+          std::chrono::duration<double>(options_.abort_deadline_seconds + 3.0));
+      log_line(rank_, "rank " + std::to_string(abort.rank) + " did not end the job; calling MPI_Abort");
       MPI_Abort(MPI_COMM_WORLD, 1);
       std::_Exit(1);
     }

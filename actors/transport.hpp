@@ -9,6 +9,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -27,7 +29,7 @@ struct TransportOptions {
   // How long an aborting rank waits for its Abort envelopes to leave before MPI_Abort.
   double abort_deadline_seconds = 2.0;
   // Upper bound of the idle back-off sleep; arrivals wait at most about this long.
-  int max_idle_sleep_us = 500;
+  int max_idle_sleep_us = 200;
 };
 
 struct TransportStats {
@@ -55,6 +57,11 @@ class Transport {
   void set_gateway(caf::actor gateway);
   void register_actor(const std::string& name, caf::actor actor);
   caf::actor find_actor(const std::string& name) const;  // invalid handle if unknown
+  // An endpoint served on the transport thread itself, without an actor: for tells that
+  // need no CAF hop (the benchmark's echo, low-latency control). Must return quickly and
+  // must not block; it may call post(). Register before start().
+  using Endpoint = std::function<void(const EnvelopeView& envelope)>;
+  void register_endpoint(const std::string& name, Endpoint endpoint);
   // Drops every actor handle (before the actor system is destroyed; transport stopped).
   void detach_actors();
 
@@ -95,10 +102,11 @@ class Transport {
   mutable std::mutex actors_mutex_;
   std::unordered_map<std::string, caf::actor> actors_;
   caf::actor gateway_;
+  std::unordered_map<std::string, Endpoint> endpoints_;  // fixed once started
 
   std::mutex outbox_mutex_;
   std::condition_variable outbox_cv_;
-  std::vector<std::pair<int, Bytes>> outbox_;
+  std::deque<std::pair<int, Bytes>> outbox_;
   bool shutdown_requested_ = false;  // guarded by outbox_mutex_
   bool closed_ = false;              // guarded by outbox_mutex_: posts are dropped
   std::string abort_reason_;         // guarded by outbox_mutex_
@@ -107,6 +115,7 @@ class Transport {
   // Owned by the transport thread.
   std::vector<MPI_Request> send_requests_;
   std::vector<Bytes> send_buffers_;
+  std::vector<int> completed_indices_;
   std::vector<std::pair<int, Bytes>> sending_;  // swapped out of the outbox
 
   std::thread thread_;

@@ -1,0 +1,258 @@
+// The MPI transport against raw MPI ping-pong, measured in the same run on two ranks:
+//   mpirun -np 2 build/bench/transport_bench_mpi   (as root: --allow-run-as-root)
+// Three paths for each size:
+//   raw MPI    MPI_Send/MPI_Recv between the main threads, the physical limit;
+//   transport  envelope + payload codec + the transport threads, answered by an endpoint
+//              on rank 1's transport thread (no CAF hop);
+//   actors     a CAF request from a scoped actor on rank 0 to an actor on rank 1 and its
+//              reply: gateway, transport and mailbox hops on both sides, what actors see.
+// Then the throughput of 100k small one-way messages, counted on arrival (none may be lost).
+#include <malloc.h>
+#include <mpi.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actors/node.hpp"
+
+using namespace apq::actors;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kRawTag = 77;
+constexpr std::size_t kStreamCount = 100000;
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+int iterations_for(std::size_t bytes, int small_iterations) {
+  if (bytes <= 64) return small_iterations;
+  const std::size_t target = std::size_t{256} << 20;  // ~256 MiB each way per size
+  return static_cast<int>(std::max<std::size_t>(10, std::min<std::size_t>(2000, target / bytes)));
+}
+
+// Seconds per round trip of `bytes` between rank 0 and 1 with plain MPI.
+double raw_round_trip(int rank, std::size_t bytes, int iterations) {
+  std::vector<char> buf(bytes, 1);
+  const int n = static_cast<int>(bytes);
+  auto once = [&] {
+    if (rank == 0) {
+      MPI_Send(buf.data(), n, MPI_BYTE, 1, kRawTag, MPI_COMM_WORLD);
+      MPI_Recv(buf.data(), n, MPI_BYTE, 1, kRawTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    } else {
+      MPI_Recv(buf.data(), n, MPI_BYTE, 0, kRawTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      MPI_Send(buf.data(), n, MPI_BYTE, 0, kRawTag, MPI_COMM_WORLD);
+    }
+  };
+  for (int i = 0; i < std::max(3, iterations / 10); ++i) once();
+  MPI_Barrier(MPI_COMM_WORLD);
+  const auto t0 = Clock::now();
+  for (int i = 0; i < iterations; ++i) once();
+  return since(t0) / iterations;
+}
+
+// Seconds for kStreamCount one-way messages of `bytes` plus a final acknowledgement.
+double raw_stream(int rank, std::size_t bytes) {
+  std::vector<char> buf(bytes, 1);
+  const int n = static_cast<int>(bytes);
+  MPI_Barrier(MPI_COMM_WORLD);
+  const auto t0 = Clock::now();
+  if (rank == 0) {
+    for (std::size_t i = 0; i < kStreamCount; ++i) MPI_Send(buf.data(), n, MPI_BYTE, 1, kRawTag, MPI_COMM_WORLD);
+    MPI_Recv(buf.data(), n, MPI_BYTE, 1, kRawTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  } else {
+    for (std::size_t i = 0; i < kStreamCount; ++i)
+      MPI_Recv(buf.data(), n, MPI_BYTE, 0, kRawTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Send(buf.data(), n, MPI_BYTE, 0, kRawTag, MPI_COMM_WORLD);
+  }
+  return since(t0);
+}
+
+EnvelopeHeader tell_header(int src, int dst, std::uint32_t type_id, const std::string& name) {
+  EnvelopeHeader h;
+  h.src_rank = src;
+  h.dst_rank = dst;
+  h.type_id = type_id;
+  h.dst_name = name;
+  return h;
+}
+
+// Rank 1's endpoints: echo Blobs back (decoded and encoded again, as a typed handler
+// would), count Pings and report when all arrived.
+void add_rank1_endpoints(Transport& t) {
+  t.register_endpoint("bench.echo", [&t](const EnvelopeView& v) {
+    Blob blob = decode<Blob>(v.payload, v.payload_size);
+    t.post(0, make_envelope(tell_header(1, 0, Blob::type_id, "bench.back"), blob));
+  });
+  auto count = std::make_shared<std::size_t>(0);
+  t.register_endpoint("bench.count", [&t, count](const EnvelopeView& v) {
+    decode<Ping>(v.payload, v.payload_size);
+    if (++*count == kStreamCount) {
+      *count = 0;
+      t.post(0, make_envelope(tell_header(1, 0, Ping::type_id, "bench.back"), Ping{kStreamCount, 1}));
+    }
+  });
+}
+
+struct Rank0Flags {
+  std::atomic<std::uint64_t> arrivals{0};
+  std::atomic<std::uint64_t> last_value{0};
+};
+
+void add_rank0_endpoint(Transport& t, Rank0Flags& flags) {
+  t.register_endpoint("bench.back", [&flags](const EnvelopeView& v) {
+    if (v.header.type_id == Blob::type_id)
+      flags.last_value = decode<Blob>(v.payload, v.payload_size).bytes.size();
+    else
+      flags.last_value = decode<Ping>(v.payload, v.payload_size).seq;
+    flags.arrivals.fetch_add(1, std::memory_order_release);
+  });
+}
+
+void wait_arrivals(Rank0Flags& flags, std::uint64_t target) {
+  while (flags.arrivals.load(std::memory_order_acquire) < target) std::this_thread::yield();
+}
+
+double transport_round_trip(Transport& t, Rank0Flags& flags, std::size_t bytes, int iterations) {
+  Blob blob;
+  blob.bytes.assign(bytes, 1);
+  auto once = [&] {
+    const auto target = flags.arrivals.load() + 1;
+    t.post(1, make_envelope(tell_header(0, 1, Blob::type_id, "bench.echo"), blob));
+    wait_arrivals(flags, target);
+  };
+  for (int i = 0; i < std::max(3, iterations / 10); ++i) once();
+  const auto t0 = Clock::now();
+  for (int i = 0; i < iterations; ++i) once();
+  const double seconds = since(t0) / iterations;
+  if (flags.last_value != bytes) std::printf("WARNING: echo returned %llu bytes\n", (unsigned long long)flags.last_value.load());
+  return seconds;
+}
+
+double actor_round_trip(Node& node, caf::scoped_actor& self, std::size_t bytes, int iterations) {
+  Blob blob;
+  blob.bytes.assign(bytes, 1);
+  Router router = node.router();
+  bool ok = true;
+  auto once = [&] {
+    router.request(self.ptr(), Address{1, "echo"}, blob)
+        .receive([&](const Blob& b) { ok = ok && b.bytes.size() == bytes; }, [&](caf::error&) { ok = false; });
+  };
+  for (int i = 0; i < std::max(3, iterations / 10); ++i) once();
+  const auto t0 = Clock::now();
+  for (int i = 0; i < iterations; ++i) once();
+  const double seconds = since(t0) / iterations;
+  if (!ok) node.abort("transport_bench: an actor round trip failed");
+  return seconds;
+}
+
+double transport_stream(Transport& t, Rank0Flags& flags) {
+  const auto target = flags.arrivals.load() + 1;
+  const auto t0 = Clock::now();
+  for (std::size_t i = 0; i < kStreamCount; ++i)
+    t.post(1, make_envelope(tell_header(0, 1, Ping::type_id, "bench.count"), Ping{i, 0}));
+  wait_arrivals(flags, target);
+  return since(t0);
+}
+
+double actor_stream(Node& node, caf::scoped_actor& self) {
+  Router router = node.router();
+  const auto t0 = Clock::now();
+  for (std::size_t i = 0; i < kStreamCount; ++i) router.tell(Address{1, "counter"}, Ping{i, 0});
+  std::uint64_t count = 0;
+  router.request(self.ptr(), Address{1, "counter"}, Ping{kStreamCount, -1}, std::chrono::seconds(120))
+      .receive([&](const Ping& p) { count = p.seq; }, [&](caf::error& e) { node.abort(node.system().render(e)); });
+  if (count != kStreamCount)
+    node.abort("transport_bench: counter saw " + std::to_string(count) + " of " + std::to_string(kStreamCount));
+  return since(t0);
+}
+
+// Rank 1's actors: echo Blobs and Pings; count Pings (a Ping with from_rank -1 asks for the
+// count so far, answered once every earlier Ping was processed: mailboxes are FIFO).
+caf::behavior echo_actor() {
+  return {[](Blob& b) { return std::move(b); }};
+}
+caf::behavior counter_actor(caf::event_based_actor*) {
+  auto count = std::make_shared<std::uint64_t>(0);
+  return {[count](const Ping& p) -> Ping {
+    if (p.from_rank >= 0) {
+      ++*count;
+      return p;
+    }
+    Ping reply{*count, 1};
+    *count = 0;
+    return reply;
+  }};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The allocator settings of launch/process (docs/STACK.md): large buffers come from the
+  // heap and are reused instead of being mapped and faulted in for every message.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 64 << 20);
+  int provided = 0, rank = 0, size = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (size != 2) {
+    if (rank == 0) std::fprintf(stderr, "transport_bench: run with exactly 2 ranks (mpirun -np 2)\n");
+    MPI_Finalize();
+    return 1;
+  }
+  const std::vector<std::size_t> sizes{1024, 64 << 10, 1 << 20, 16 << 20};
+  // A small message: a Ping envelope to "bench.echo" is 60 bytes on the wire.
+  const std::size_t small_wire = kEnvelopeFixedSize + 10 + 12;
+  const double raw_small = raw_round_trip(rank, small_wire, 20000);
+  std::vector<double> raw_big;
+  for (auto s : sizes) raw_big.push_back(raw_round_trip(rank, s, iterations_for(s, 0)));
+  const double raw_stream_s = raw_stream(rank, small_wire);
+  {
+    Node node(MPI_COMM_WORLD, provided);
+    Rank0Flags flags;
+    if (rank == 1) {
+      add_rank1_endpoints(node.transport());
+      node.add("echo", node.system().spawn(echo_actor));
+      node.add("counter", node.system().spawn(counter_actor));
+    } else {
+      add_rank0_endpoint(node.transport(), flags);
+    }
+    node.start();
+    if (rank == 0) {
+      caf::scoped_actor self{node.system()};
+      // Small: a Blob with no bytes is 16 bytes of payload (seq + two lengths).
+      const double tr_small = transport_round_trip(node.transport(), flags, 0, 5000);
+      const double ac_small = actor_round_trip(node, self, 0, 3000);
+      std::printf("transport_bench (2 ranks, MPI thread level %d)\n", provided);
+      std::printf("round trip, small message:  raw MPI %7.2f us | transport %7.2f us (%.2fx) | actors %7.2f us (%.2fx)\n",
+                  raw_small * 1e6, tr_small * 1e6, tr_small / raw_small, ac_small * 1e6, ac_small / raw_small);
+      for (std::size_t i = 0; i < sizes.size(); ++i) {
+        const int it = iterations_for(sizes[i], 0);
+        const double tr = transport_round_trip(node.transport(), flags, sizes[i], it);
+        const double ac = actor_round_trip(node, self, sizes[i], it);
+        auto mbps = [&](double rtt) { return 2.0 * static_cast<double>(sizes[i]) / rtt / 1e6; };
+        std::printf("bandwidth %6zu KiB:        raw MPI %7.0f MB/s | transport %7.0f MB/s (%3.0f%%) | actors %7.0f MB/s (%3.0f%%)\n",
+                    sizes[i] >> 10, mbps(raw_big[i]), mbps(tr), 100 * raw_big[i] / tr, mbps(ac),
+                    100 * raw_big[i] / ac);
+      }
+      const double tr_stream = transport_stream(node.transport(), flags);
+      const double ac_stream = actor_stream(node, self);
+      auto rate = [](double s) { return static_cast<double>(kStreamCount) / s; };
+      std::printf("100k small one-way messages, none lost: raw MPI %.0f msg/s | transport %.0f msg/s (%.0f%%) | actors %.0f msg/s (%.0f%%)\n",
+                  rate(raw_stream_s), rate(tr_stream), 100 * raw_stream_s / tr_stream, rate(ac_stream),
+                  100 * raw_stream_s / ac_stream);
+      std::fflush(stdout);
+      node.shutdown_all();
+    }
+    node.wait();
+  }
+  MPI_Finalize();
+  return 0;
+}

@@ -27,6 +27,8 @@ fail() { echo "[apq.sh] error: $*" >&2; exit 2; }
 
 [ -n "${SLURM_JOB_ID:-}" ] || fail "not inside a Slurm job: submit it with 'sbatch slurm/apq.sh'"
 submit_dir=${SLURM_SUBMIT_DIR:-$PWD}
+attempt=$(( ${SLURM_RESTART_COUNT:-0} + 1 ))
+say "job $SLURM_JOB_ID (${SLURM_JOB_NAME:-apq}) attempt $attempt, started $(date -u +%FT%TZ)"
 from_submit_dir() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$submit_dir/$1" ;; esac; }
 
 # Slurm runs a copy of this script from its spool directory; the original path is the job's Command.
@@ -47,7 +49,7 @@ find_program() {
     [ -x "$candidate" ] && { printf '%s\n' "$candidate"; return; }
   done
   candidate=$(command -v apq-actors || true)
-  [ -n "$candidate" ] || fail "apq-actors not found in $submit_dir/build/, next to $script_path, nor on PATH (set APQ_BIN)"
+  [ -n "$candidate" ] || fail "apq-actors not found in $submit_dir/build/, $(dirname "$script_path")/../build/ nor on PATH (set APQ_BIN)"
   printf '%s\n' "$candidate"
 }
 program=$(find_program) || exit 2
@@ -63,6 +65,14 @@ run_dir=$(from_submit_dir "${APQ_RUN_DIR:-runs/slurm-$SLURM_JOB_ID}")
 stage=${APQ_STAGE:-all}
 threads=${SLURM_CPUS_PER_TASK:-1}
 read -r -a extra_args <<<"${APQ_ARGS:-}"
+for arg in "${extra_args[@]}"; do   # the program refuses an option given twice: say which variable to use
+  case $arg in
+    --config|--config=*) fail "APQ_ARGS must not set --config: use APQ_CONFIG" ;;
+    --run-dir|--run-dir=*) fail "APQ_ARGS must not set --run-dir: use APQ_RUN_DIR" ;;
+    --stage|--stage=*) fail "APQ_ARGS must not set --stage: use APQ_STAGE" ;;
+    --threads|--threads=*) fail "APQ_ARGS must not set --threads: it comes from --cpus-per-task" ;;
+  esac
+done
 run_args=("${config_args[@]}" --run-dir "$run_dir" --stage "$stage" --threads "$threads" "${extra_args[@]}")
 
 launcher=${APQ_LAUNCHER:-auto}
@@ -82,16 +92,14 @@ case $launcher in
   *) fail "APQ_LAUNCHER=$launcher: expected auto, srun or mpirun" ;;
 esac
 
-restarts=${SLURM_RESTART_COUNT:-0}
 run_dir_state="new"
 [ -d "$run_dir" ] && run_dir_state="exists: the program resumes from it"
 mkdir -p "$run_dir" || fail "cannot create run directory $run_dir"
-say "job $SLURM_JOB_ID (${SLURM_JOB_NAME:-apq}) attempt $((restarts + 1)), started $(date -u +%FT%TZ)"
 say "nodes: ${SLURM_JOB_NUM_NODES:-1} (${SLURM_JOB_NODELIST:-$(hostname -s)})"
 say "ranks: ${SLURM_NTASKS:-from allocation}, threads per rank: $threads, launcher: $launcher"
 say "run dir: $run_dir ($run_dir_state)"
 say "command: $(printf '%q ' "${command[@]}")"
-echo "$(date -u +%FT%TZ) job $SLURM_JOB_ID attempt $((restarts + 1)) start: $(printf '%q ' "${command[@]}")" \
+echo "$(date -u +%FT%TZ) job $SLURM_JOB_ID attempt $attempt start: $(printf '%q ' "${command[@]}")" \
   >>"$run_dir/slurm-jobs.log"
 
 # Run in the background so a SIGTERM (scancel, requeue, time limit) reaches the trap and the ranks.
@@ -104,6 +112,6 @@ rc=$?
 while kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done   # wait again after a trapped signal
 trap - TERM INT
 
-echo "$(date -u +%FT%TZ) job $SLURM_JOB_ID attempt $((restarts + 1)) end: exit code $rc" >>"$run_dir/slurm-jobs.log"
+echo "$(date -u +%FT%TZ) job $SLURM_JOB_ID attempt $attempt end: exit code $rc" >>"$run_dir/slurm-jobs.log"
 say "job $SLURM_JOB_ID finished: exit code $rc after $(( $(date +%s) - start )) s"
 exit "$rc"

@@ -1,24 +1,16 @@
-// Elastic supernet: kernel transforms, importance re-ordering, extraction equivalence.
+// Elastic supernet: kernel transforms, importance re-ordering, forward of the active subnet.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "kernels/rng.hpp"
 #include "kernels/subnet.hpp"
 #include "kernels/supernet.hpp"
+#include "supernet_test_data.hpp"
 
 namespace apq {
 namespace {
 
-// A tiny space: 12x12 grey images, 2 stages (one stride-1 stage with residual blocks).
-SpaceSpec tiny_spec() {
-  SpaceSpec spec;
-  spec.image_size = 12;
-  spec.stem_width = 8;
-  spec.first_block_width = 8;
-  spec.stages = {{8, 1, {1, 2}}, {12, 2, {1, 2, 3}}};
-  spec.head_width = 16;
-  return spec;
-}
+using test::tiny_spec;
 
 // Gives BN statistics and affine parameters values far from their defaults, so that slicing
 // mistakes show.
@@ -92,39 +84,6 @@ TEST(Supernet, SameSeedSameWeights) {
   }
   EXPECT_TRUE(all_equal);
   EXPECT_TRUE(any_differs);
-}
-
-TEST(Subnet, ExtractionEqualsTheActiveSupernetForward) {
-  SearchSpace space(tiny_spec());
-  Supernet net(space, 7);
-  randomise_bn(net, 8);
-  net.eval();
-  Rng rng(9);
-  std::vector<Arch> archs{space.largest(), space.smallest()};
-  for (int i = 0; i < 8; ++i) archs.push_back(space.sample(rng));
-  torch::NoGradGuard no_grad;
-  for (const Arch& arch : archs) {
-    auto sub = extract_subnet(net, arch);
-    net.set_active(arch);
-    const auto x = input(100);
-    const auto expected = net.forward(x);
-    const auto got = sub->forward(x);
-    EXPECT_LT((expected - got).abs().max().item<float>(), 1e-5) << to_string(space, arch);
-    EXPECT_EQ(static_cast<int>(sub->blocks.size()), [&] {
-      int n = 0;
-      for (int d : arch.depth) n += d;
-      return n;
-    }());
-  }
-}
-
-TEST(Subnet, ExtractionDoesNotChangeTheActiveArch) {
-  SearchSpace space(tiny_spec());
-  Supernet net(space, 7);
-  const Arch small = space.smallest();
-  net.set_active(small);
-  extract_subnet(net, space.largest());
-  EXPECT_EQ(net.active(), small);
 }
 
 TEST(ImportanceOrder, KeepsTheLargestFunctionAndSortsChannels) {

@@ -1,0 +1,111 @@
+// Training and evaluation speed of the elastic supernet against a plain LibTorch network of the
+// same shape (the extracted StaticSubnet), for the largest and the smallest subnet of the
+// default Fashion-MNIST space, in the same run. Goal: elastic >= 0.9x static.
+//   build/bench/supernet_bench [--threads 2] [--batch 128] [--seconds 6]
+#include <malloc.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+
+#include "kernels/compute_threads.hpp"
+#include "kernels/subnet.hpp"
+#include "kernels/supernet.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Runs step() (one batch) for about `seconds` after one warm-up step; returns images per second.
+double images_per_second(const std::function<void()>& step, int batch, double seconds) {
+  step();
+  int steps = 0;
+  const auto t0 = Clock::now();
+  do {
+    step();
+    ++steps;
+  } while (seconds_since(t0) < seconds);
+  return steps * batch / seconds_since(t0);
+}
+
+double train_speed(torch::nn::Module& net, const std::function<torch::Tensor(const torch::Tensor&)>& forward,
+                   const torch::Tensor& x, const torch::Tensor& y, double seconds) {
+  net.train();
+  torch::optim::SGD opt(net.parameters(), torch::optim::SGDOptions(0.01).momentum(0.9).nesterov(true).weight_decay(4e-5));
+  return images_per_second(
+      [&] {
+        opt.zero_grad();
+        auto loss = torch::nn::functional::cross_entropy(forward(x), y);
+        loss.backward();
+        opt.step();
+      },
+      static_cast<int>(x.size(0)), seconds);
+}
+
+double eval_speed(torch::nn::Module& net, const std::function<torch::Tensor(const torch::Tensor&)>& forward,
+                  const torch::Tensor& x, double seconds) {
+  net.eval();
+  torch::NoGradGuard no_grad;
+  return images_per_second([&] { forward(x); }, static_cast<int>(x.size(0)), seconds);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 64 << 20);
+  int threads = 2, batch = 128;
+  double seconds = 6.0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--threads") threads = std::atoi(argv[i + 1]);
+    else if (flag == "--batch") batch = std::atoi(argv[i + 1]);
+    else if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
+    else {
+      std::fprintf(stderr, "supernet_bench: unknown option %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  apq::set_compute_threads(threads);
+  const apq::SearchSpace space(apq::default_fmnist_space());
+  const auto& spec = space.spec();
+  apq::Supernet supernet(space, 1);
+  const auto x = torch::randn({batch, spec.in_channels, spec.image_size, spec.image_size});
+  const auto y = torch::randint(0, spec.num_classes, {batch}, torch::kLong);
+  int64_t supernet_params = 0;
+  for (const auto& p : supernet.parameters()) supernet_params += p.numel();
+
+  std::printf("supernet bench: default Fashion-MNIST space, %d slots, %lld supernet parameters, batch %d, %d threads\n",
+              space.num_slots(), static_cast<long long>(supernet_params), batch, threads);
+  std::printf("%-9s %-6s %10s %14s %14s %7s\n", "subnet", "mode", "params", "elastic img/s", "static img/s", "ratio");
+  struct Case {
+    const char* name;
+    apq::Arch arch;
+  };
+  for (const Case& c : {Case{"largest", space.largest()}, Case{"smallest", space.smallest()}}) {
+    supernet.set_active(c.arch);
+    auto net = apq::extract_subnet(supernet, c.arch);
+    int64_t params = 0;
+    for (const auto& p : net->parameters()) params += p.numel();
+    auto elastic_forward = [&](const torch::Tensor& in) { return supernet.forward(in); };
+    auto static_forward = [&](const torch::Tensor& in) { return net->forward(in); };
+    // Alternate the order so neither side always runs on a warmer (or hotter) machine.
+    const double train_static = train_speed(*net, static_forward, x, y, seconds);
+    const double train_elastic = train_speed(supernet, elastic_forward, x, y, seconds);
+    const double eval_elastic = eval_speed(supernet, elastic_forward, x, seconds / 2);
+    const double eval_static = eval_speed(*net, static_forward, x, seconds / 2);
+    std::printf("%-9s %-6s %10lld %14.1f %14.1f %7.2f\n", c.name, "train", static_cast<long long>(params), train_elastic,
+                train_static, train_elastic / train_static);
+    std::printf("%-9s %-6s %10lld %14.1f %14.1f %7.2f\n", c.name, "eval", static_cast<long long>(params), eval_elastic,
+                eval_static, eval_elastic / eval_static);
+  }
+  std::printf("largest: %s\n", apq::to_string(space, space.largest()).c_str());
+  return 0;
+}

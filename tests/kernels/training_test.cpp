@@ -1,0 +1,205 @@
+// Progressive shrinking: sampling per phase, checkpoint/resume, simulated data parallelism, NaN.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "kernels/model_state.hpp"
+#include "kernels/supernet_training.hpp"
+#include "supernet_test_data.hpp"
+
+namespace apq {
+namespace {
+
+TrainConfig tiny_config() {
+  TrainConfig c;
+  c.phase_steps = {2, 2, 2, 2};
+  c.phase_lr = {0.05, 0.03, 0.03, 0.03};
+  c.batch_size = 16;
+  c.micro_batches = 2;
+  c.seed = 17;
+  c.progress_every = 1;
+  return c;
+}
+
+const ImageSet& tiny_images() {
+  static const ImageSet set = test::random_images(64, 12, 2);
+  return set;
+}
+
+float max_difference(const NamedArrays& a, const NamedArrays& b, const std::string& prefix) {
+  float worst = 0.0f;
+  int compared = 0;
+  for (const auto& x : a) {
+    if (x.name.rfind(prefix, 0) != 0) continue;
+    const NamedArray& y = find_array(b, x.name);
+    EXPECT_EQ(x.shape, y.shape) << x.name;
+    for (std::size_t i = 0; i < x.values.size(); ++i) worst = std::max(worst, std::abs(x.values[i] - y.values[i]));
+    ++compared;
+  }
+  EXPECT_GT(compared, 0) << prefix;
+  return worst;
+}
+
+TEST(Training, PhasesOpenTheirDimensionsInOrder) {
+  const SearchSpace space(test::tiny_spec());
+  SupernetTrainer t(test::tiny_spec(), tiny_config(), tiny_images(), 0, 1, {});
+  EXPECT_EQ(t.total_steps(), 8);
+  EXPECT_EQ(t.phase_of(0), 0);
+  EXPECT_EQ(t.phase_of(3), 1);
+  EXPECT_EQ(t.phase_of(7), 3);
+  EXPECT_EQ(t.phase_of(8), kTrainPhases);
+  EXPECT_DOUBLE_EQ(t.lr_at(0), 0.05);
+  EXPECT_DOUBLE_EQ(t.lr_at(1), 0.025);  // half-way down the phase's cosine
+  EXPECT_DOUBLE_EQ(t.lr_at(2), 0.03);
+  const Arch largest = space.largest();
+  EXPECT_EQ(t.sample_arch(1), largest);
+  // Sample many steps of each later phase: only the opened dimensions vary.
+  TrainConfig long_config = tiny_config();
+  long_config.phase_steps = {1, 50, 50, 50};
+  SupernetTrainer lt(test::tiny_spec(), long_config, tiny_images(), 0, 1, {});
+  bool kernel_varied = false, depth_varied = false, width_varied = false;
+  for (int step = 1; step < 151; ++step) {
+    const Arch a = lt.sample_arch(step);
+    space.check(a);
+    const int phase = lt.phase_of(step);
+    if (phase < 2) {
+      EXPECT_EQ(a.depth, largest.depth);
+    }
+    for (int i = 0; i < space.num_slots(); ++i) {
+      if (!space.is_active(a, i)) continue;
+      if (phase < 3) {
+        EXPECT_EQ(a.mid[i], largest.mid[i]);
+      }
+      kernel_varied = kernel_varied || a.kernel[i] != largest.kernel[i];
+      if (phase == 3) width_varied = width_varied || a.mid[i] != largest.mid[i];
+    }
+    if (phase == 2) depth_varied = depth_varied || a.depth != largest.depth;
+  }
+  EXPECT_TRUE(kernel_varied && depth_varied && width_varied);
+  // The sampled subnet depends on (seed, step) only, not on the rank.
+  SupernetTrainer rank1(test::tiny_spec(), long_config, tiny_images(), 1, 2, {});
+  for (int step = 0; step < 151; step += 7) EXPECT_EQ(lt.sample_arch(step), rank1.sample_arch(step));
+}
+
+TEST(Training, BadConfigsAreRejected) {
+  TrainConfig c = tiny_config();
+  c.micro_batches = 3;
+  EXPECT_THROW(Trainer(test::tiny_spec(), c, tiny_images()), std::invalid_argument);
+  c = tiny_config();
+  c.phase_steps = {1, 2};
+  EXPECT_THROW(Trainer(test::tiny_spec(), c, tiny_images()), std::invalid_argument);
+  EXPECT_THROW(Trainer(test::tiny_spec(), tiny_config(), tiny_images(), 2, 2), std::invalid_argument);
+}
+
+TEST(Training, ResumeFromACheckpointContinuesAsIfNeverStopped) {
+  Trainer straight(test::tiny_spec(), tiny_config(), tiny_images());
+  std::vector<double> losses;
+  int checkpoints = 0;
+  straight.run([&](const TrainProgress& p) { losses.push_back(p.loss); }, [&](const NamedArrays&) { ++checkpoints; });
+  EXPECT_TRUE(straight.done());
+  EXPECT_EQ(losses.size(), 8u);
+  EXPECT_EQ(checkpoints, 4);  // after each phase
+  for (double l : losses) EXPECT_TRUE(std::isfinite(l));
+
+  for (int stop : {5, 6, 7}) {  // before, at and after the width phase's channel re-ordering
+    Trainer first(test::tiny_spec(), tiny_config(), tiny_images());
+    first.run({}, {}, stop);
+    ASSERT_EQ(first.step(), stop);
+    const NamedArrays saved = first.checkpoint();
+    Trainer resumed(test::tiny_spec(), tiny_config(), tiny_images());
+    resumed.restore(saved);
+    EXPECT_EQ(resumed.step(), stop);
+    const NamedArrays restored = resumed.checkpoint();
+    EXPECT_EQ(max_difference(saved, restored, "model/"), 0.0f);
+    EXPECT_EQ(max_difference(saved, restored, "momentum/"), 0.0f);
+    resumed.run({}, {});
+    EXPECT_EQ(max_difference(straight.checkpoint(), resumed.checkpoint(), "model/"), 0.0f) << "stopped at " << stop;
+    EXPECT_EQ(max_difference(straight.checkpoint(), resumed.checkpoint(), "momentum/"), 0.0f) << "stopped at " << stop;
+  }
+}
+
+TEST(Training, ACheckpointOfAnotherConfigIsRefused) {
+  Trainer a(test::tiny_spec(), tiny_config(), tiny_images());
+  TrainConfig other = tiny_config();
+  other.seed = 18;
+  Trainer b(test::tiny_spec(), other, tiny_images());
+  EXPECT_THROW(b.restore(a.checkpoint()), std::invalid_argument);
+  NamedArrays broken = a.checkpoint();
+  broken.erase(broken.begin());
+  EXPECT_THROW(a.restore(broken), std::invalid_argument);
+}
+
+// Sums the buffers of two ranks (threads) in place, like MPI_Allreduce(MPI_SUM).
+class TwoRankSum {
+ public:
+  void operator()(int rank, float* data, std::size_t count) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const int generation = generation_;
+    data_[rank] = data;
+    count_[rank] = count;
+    if (++arrived_ == 2) {
+      EXPECT_EQ(count_[0], count_[1]);
+      for (std::size_t i = 0; i < count; ++i) data_[0][i] = data_[1][i] = data_[0][i] + data_[1][i];
+      arrived_ = 0;
+      ++generation_;
+      ++calls_;
+      done_.notify_all();
+    } else {
+      done_.wait(lock, [&] { return generation_ != generation; });
+    }
+  }
+  int calls() const { return calls_; }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  float* data_[2] = {nullptr, nullptr};
+  std::size_t count_[2] = {0, 0};
+  int arrived_ = 0, generation_ = 0, calls_ = 0;
+};
+
+TEST(Training, TwoRanksEndWithTheWeightsOfOne) {
+  TrainConfig c = tiny_config();
+  c.micro_batches = 4;
+  Trainer one(test::tiny_spec(), c, tiny_images());
+  one.run({}, {});
+
+  TwoRankSum sum;
+  Trainer r0(test::tiny_spec(), c, tiny_images(), 0, 2, [&](float* d, std::size_t n) { sum(0, d, n); });
+  Trainer r1(test::tiny_spec(), c, tiny_images(), 1, 2, [&](float* d, std::size_t n) { sum(1, d, n); });
+  std::thread other([&] { r1.run({}, {}); });
+  r0.run({}, {});
+  other.join();
+  // A few gradient buckets plus one statistics bucket per step, not one call per tensor.
+  EXPECT_LE(sum.calls(), 8 * 4);
+  const NamedArrays a = one.checkpoint(), b = r0.checkpoint(), b1 = r1.checkpoint();
+  // Tolerance: the two runs differ only in float summation order.
+  EXPECT_LT(max_difference(a, b, "model/"), 1e-5f);
+  EXPECT_LT(max_difference(a, b, "momentum/"), 1e-5f);
+  EXPECT_EQ(max_difference(b, b1, "model/"), 0.0f);  // the ranks agree exactly
+}
+
+TEST(Training, ANonFiniteLossStopsTrainingWithStepAndPhase) {
+  Trainer t(test::tiny_spec(), tiny_config(), tiny_images());
+  t.run({}, {}, 3);
+  {
+    torch::NoGradGuard no_grad;
+    t.supernet().state().net->classifier->weight.fill_(std::nanf(""));
+  }
+  try {
+    t.train_step();
+    FAIL() << "no error for a NaN loss";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("step 3"), std::string::npos) << what;
+    EXPECT_NE(what.find("phase kernel"), std::string::npos) << what;
+  }
+  EXPECT_EQ(t.step(), 3);  // the failed step was not counted
+}
+
+}  // namespace
+}  // namespace apq

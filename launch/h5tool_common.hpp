@@ -1,0 +1,44 @@
+// Shared pieces of apq-h5 (the analysis tool over run files): finding the files of a run
+// directory, telling their kinds apart, and formatting numbers.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace apq::h5tool {
+
+struct RunFileEntry {
+  std::string path;
+  std::string kind;  // "fp-dataset", ... (empty when the file could not be identified)
+  int version = 0;
+  std::string error;  // why it could not be read, when kind is empty
+};
+
+// The .h5 files of a directory (sorted, temporaries skipped) or the single file PATH, each with
+// its kind. A single file that is not ours, or damaged, throws its one-line error; in a
+// directory such files are returned with `error` set. A missing PATH throws.
+std::vector<RunFileEntry> list_run_files(const std::string& path);
+
+// The one file of `kind` under PATH (a run directory or the file itself); throws if none.
+std::string find_run_file(const std::string& path, const std::string& kind);
+std::string find_run_file_of(const std::string& path, const std::vector<std::string>& kinds, std::string* kind);
+
+// Runs `read`, retrying a few times when it fails for a reason other than "not ours": a file
+// being written can be caught in the middle of an append.
+void with_retries(const std::function<void()>& read);
+
+bool is_directory(const std::string& path);
+std::string base_name(const std::string& path);
+
+// Shortest text that reads back as the same double ("nan" for NaN).
+std::string exact_number(double v);
+// A compact human form: 4 significant digits, SI suffix for large magnitudes (2.35G).
+std::string short_number(double v);
+// Fixed decimals.
+std::string fixed(double v, int decimals);
+
+// Rows of cells printed as an aligned text table (first row = header).
+std::string text_table(const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace apq::h5tool

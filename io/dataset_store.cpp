@@ -42,6 +42,7 @@ DatasetWriter::DatasetWriter(std::string path, std::string kind, RunMeta meta, s
     if (c.width < 0) throw std::invalid_argument(path_ + ": column '" + c.name + "' has a negative width");
   if (h5::file_exists(path_)) reopen_file();
   else create_file();
+  file_.emplace(RunFile::open_append(path_));
 }
 
 void DatasetWriter::create_file() {
@@ -81,22 +82,20 @@ void DatasetWriter::check_code(const char* what, const std::vector<float>& code,
 
 void DatasetWriter::append_item(std::int64_t id, const std::function<void(h5::Group& items)>& fill) {
   check_new_id(id);
-  RunFile file = RunFile::open_append(path_);
-  h5::Group items = file.open_group("items");
+  h5::Group items = file_->open_group("items");
   try {
     fill(items);
   } catch (...) {
     repair_torn_rows(items, item_columns_);  // do not leave a half item behind
     throw;
   }
-  file.flush();
+  file_->flush();
   items_.insert(id);
 }
 
 void DatasetWriter::append_failure(const FailedItem& failure) {
   check_new_id(failure.id);
-  RunFile file = RunFile::open_append(path_);
-  h5::Group failed = file.open_group("failed");
+  h5::Group failed = file_->open_group("failed");
   try {
     failed.open_table("id").append<std::int64_t>({failure.id});
     failed.open_table("reason").append_strings({failure.reason});
@@ -104,7 +103,7 @@ void DatasetWriter::append_failure(const FailedItem& failure) {
     repair_torn_rows(failed, failed_columns());
     throw;
   }
-  file.flush();
+  file_->flush();
   failed_.insert(failure.id);
 }
 

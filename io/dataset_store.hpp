@@ -1,12 +1,14 @@
 // fp_dataset.h5 and quant_dataset.h5: the <architecture, accuracy> and <architecture, policy,
 // accuracy> datasets, one row per item in the columns of /items, failures in /failed (layout in
-// docs/HDF5.md). A writer reopens an existing file of the same run (repairing a torn last item)
-// and appends one item at a time: open, append to every column, flush, close, so readers see
-// complete items and a crash loses at most the item in flight.
+// docs/HDF5.md). A writer reopens an existing file of the same run (repairing a torn last item),
+// keeps it open (without file locks) and appends one item at a time, flushing after each, so
+// readers see complete items and a crash loses at most the item in flight. (Keeping it open
+// matters: every HDF5 open session starts a new 4 KiB heap for variable-length strings.)
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -68,6 +70,7 @@ class DatasetWriter {
   void create_file();
   void reopen_file();
   void check_new_id(std::int64_t id) const;
+  std::optional<RunFile> file_;  // open for appending while the writer lives
   std::string path_;
   std::string kind_;
   RunMeta meta_;

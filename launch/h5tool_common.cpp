@@ -77,7 +77,7 @@ std::vector<RunFileEntry> list_run_files(const std::string& path) {
     }
   }
   // Pipeline order, then other kinds, then unreadable files.
-  static const std::vector<std::string> order = {run_kind::supernet,   run_kind::fp_dataset, run_kind::quant_dataset,
+  static const std::vector<std::string> order = {"cost-table", run_kind::supernet, run_kind::fp_dataset, run_kind::quant_dataset,
                                                  run_kind::predictors, run_kind::search,     run_kind::final_models};
   auto rank = [&](const RunFileEntry& e) {
     const auto it = std::find(order.begin(), order.end(), e.kind);

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "io/checkpoint_store.hpp"
+#include "io/cost_table_store.hpp"
 #include "io/dataset_store.hpp"
 #include "io/final_store.hpp"
 #include "io/predictor_store.hpp"
@@ -137,6 +138,16 @@ void final_summary(std::ostream& out, const RunFileEntry& f) {
              short_number(e.bitops) + " BitOps");
 }
 
+void cost_table_summary(std::ostream& out, const RunFileEntry& f) {
+  CostTableData t;
+  with_retries([&] { t = read_cost_table(f.path); });
+  out << base_name(f.path) << ": " << f.kind << " (schema version " << f.version << ")\n";
+  line(out, "source", t.source);
+  line(out, "rows", std::to_string(t.rows.size()) + " (layer shape x bit widths)");
+  line(out, "latency_ms", range_of(column(t.rows, [](auto& r) { return r.latency_ms; }), 5));
+  line(out, "energy_mj", range_of(column(t.rows, [](auto& r) { return r.energy_mj; }), 5));
+}
+
 void other_summary(std::ostream& out, const RunFileEntry& f) {
   RunMeta meta;
   with_retries([&] { meta = read_run_meta(RunFile::open_read(f.path)); });
@@ -163,6 +174,7 @@ int summary(const std::string& path, std::ostream& out) {
     else if (f.kind == run_kind::predictors) predictors_summary(out, f);
     else if (f.kind == run_kind::search) search_summary(out, f);
     else if (f.kind == run_kind::final_models) final_summary(out, f);
+    else if (f.kind == "cost-table") cost_table_summary(out, f);
     else other_summary(out, f);
   }
   return status;

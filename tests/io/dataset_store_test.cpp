@@ -6,6 +6,10 @@
 #include <filesystem>
 #include <thread>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "io/hdf5_file.hpp"
 #include "tests/io/store_test_util.hpp"
 
@@ -172,6 +176,41 @@ TEST_F(DatasetStore, FileOfAnotherRunOrKindIsRejectedAndLeftByteIdentical) {
             foreign + ": not an apq-actors file (schema attribute missing)");
   EXPECT_EQ(test::read_text(foreign), foreign_before);
   EXPECT_EQ(error_of([&] { read_fp_dataset(foreign); }), foreign + ": not an apq-actors file (schema attribute missing)");
+}
+
+// Appending keeps one HDF5 session open: each new session would start a new 4 KiB heap for the
+// variable-length strings, so opening per item made files grow ~4 KiB per string per item.
+TEST_F(DatasetStore, AppendingManyItemsKeepsTheFileCompact) {
+  {
+    FpDatasetWriter w(path, meta, 6);
+    for (int id = 0; id < 300; ++id) w.append(fp_record(id));
+  }
+  EXPECT_LT(std::filesystem::file_size(path), 150u * 1024) << "bytes for 300 items";
+  EXPECT_EQ(read_fp_dataset(path).records.size(), 300u);
+}
+
+// A writer killed with SIGKILL at an arbitrary moment: the file reopens, holds a prefix of the
+// items (each complete and intact), and appending continues after it.
+TEST_F(DatasetStore, SigkilledWriterLosesAtMostTheItemInFlight) {
+  { FpDatasetWriter w(path, meta, 6); }
+  for (int trial = 0; trial < 3; ++trial) {
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      FpDatasetWriter w(path, meta, 6);
+      for (std::int64_t id = static_cast<std::int64_t>(w.item_ids().size());; ++id) w.append(fp_record(id));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + 70 * trial));
+    kill(child, SIGKILL);
+    int status = 0;
+    waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status));
+    FpDatasetWriter w(path, meta, 6);
+    const FpDataset d = read_fp_dataset(path);
+    ASSERT_EQ(d.records.size(), w.item_ids().size());
+    ASSERT_GT(d.records.size(), 0u);
+    for (std::size_t i = 0; i < d.records.size(); ++i) expect_same(d.records[i], fp_record(static_cast<std::int64_t>(i)));
+  }
 }
 
 // The writer must not be blocked by a reader holding the file open (HDF5 file locks are off),

@@ -18,7 +18,7 @@ inline constexpr const char* kFpPredictor = "fp";
 inline constexpr const char* kQuantPredictor = "quant";
 inline constexpr const char* kQuantScratchPredictor = "quant_scratch";
 
-struct PredictorMetrics {
+struct PredictorQuality {
   std::int64_t arch_size = 0;    // width of the architecture encoding
   std::int64_t policy_size = 0;  // width of the policy encoding (0 for the fp predictor)
   std::vector<std::int64_t> hidden;  // hidden layer widths
@@ -31,7 +31,7 @@ struct PredictorMetrics {
   double mean_target = 0.0;  // mean held-out accuracy (fraction)
 };
 
-struct PredictorRecord : PredictorMetrics {
+struct PredictorRecord : PredictorQuality {
   NamedArrays weights;
   std::vector<double> heldout_target;     // measured accuracy of each held-out item (fraction)
   std::vector<double> heldout_predicted;  // the predictor's output for it

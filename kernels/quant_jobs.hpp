@@ -1,0 +1,43 @@
+// Torch-free facade of quantization for actors/ and launch/: one quantized-accuracy work item
+// (stage 3 of APQ) is extract arch from the supernet, apply the policy, calibrate (BN statistics,
+// then activation ranges), fine-tune briefly with fake quantization, evaluate top-1.
+// Implemented in kernels/quant_subnet.cpp. See docs/QUANTIZATION.md.
+#pragma once
+#include <cstdint>
+
+#include "io/image_data.hpp"
+#include "kernels/search_space.hpp"
+#include "kernels/supernet_jobs.hpp"
+
+namespace apq {
+
+struct QuantJobConfig {
+  int bn_images = 1000;        // training images for BN re-estimation (before and after fine-tuning)
+  int calib_images = 256;      // training images for activation ranges (max >= 5 bits, KL below)
+  int calib_batch = 256;
+  int finetune_steps = 100;    // 0: calibrate only
+  int batch_size = 64;
+  double lr = 0.005;           // peak of a cosine decay over finetune_steps; SGD Nesterov
+  double momentum = 0.9;
+  double weight_decay = 4e-5;
+  bool augment = false;
+  int finetune_images = 0;     // images the fine-tune draws from (0: steps x batch, capped)
+  int eval_batch = 500;
+  int eval_images = 0;         // 0: the whole validation split
+  bool per_tensor_weights = false;  // default: per output channel
+};
+
+struct QuantScore {
+  double top1 = 0.0;  // in [0, 1]
+  double loss = 0.0;  // mean cross-entropy on the evaluated images
+  std::int64_t images = 0;
+  double finetune_images_per_second = 0.0;
+};
+
+// Does not change the supernet (several fine-tuners may share a handle while nobody trains it).
+// Deterministic for a seed (given the number of LibTorch threads). Throws std::invalid_argument
+// when arch or policy does not fit the supernet's space or the config is out of range.
+QuantScore score_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy, const ImageSet& train,
+                           const ImageSet& val, const QuantJobConfig& config, std::uint64_t seed);
+
+}  // namespace apq

@@ -148,10 +148,16 @@ void cost_table_summary(std::ostream& out, const RunFileEntry& f) {
   line(out, "energy_mj", range_of(column(t.rows, [](auto& r) { return r.energy_mj; }), 5));
 }
 
-void other_summary(std::ostream& out, const RunFileEntry& f) {
-  RunMeta meta;
-  with_retries([&] { meta = read_run_meta(RunFile::open_read(f.path)); });
-  common(out, f, meta);
+void other_summary(std::ostream& out, const RunFileEntry& f) {  // image sets and future kinds
+  out << base_name(f.path) << ": " << f.kind << " (schema version " << f.version << ")\n";
+  with_retries([&] {
+    const RunFile file = RunFile::open_read(f.path);
+    if (file.has_attr("seed")) line(out, "seed", std::to_string(file.int_attr("seed")));
+    if (file.has_attr("created_by")) line(out, "created by", file.string_attr("created_by"));
+    std::string members;
+    for (const auto& m : file.children()) members += (members.empty() ? "" : ", ") + m;
+    line(out, "members", members.empty() ? "none" : members);
+  });
 }
 
 }  // namespace

@@ -6,6 +6,11 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/h5tool/run_fixture.hpp"
 
@@ -223,6 +228,42 @@ TEST_F(H5Tool, AFileBeingWrittenReadsAsItsCompleteItems) {
   const Result e = tool("export " + copy + " --table items");
   ASSERT_EQ(e.status, 0) << e.err;
   EXPECT_EQ(std::count(e.out.begin(), e.out.end(), '\n'), 41);
+}
+
+// apq-h5 while another process keeps appending: every read succeeds and sees whole items.
+TEST_F(H5Tool, ReadsARunThatAnotherProcessIsWriting) {
+  const std::string path = scratch.file("quant_dataset.h5");
+  const RunMeta meta = test::sample_meta();
+  { QuantDatasetWriter w(path, meta, 6, 3); }
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    test::Sequence s(3);
+    QuantDatasetWriter w(path, meta, 6, 3);
+    for (std::int64_t id = 0; id < 100000; ++id) {
+      w.append(test::fixture_quant_record(id, s));
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+    _exit(0);
+  }
+  std::int64_t last = -1;
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    const Result e = tool("export " + path + " --table items");
+    ASSERT_EQ(e.status, 0) << e.err;
+    std::int64_t rows = std::count(e.out.begin(), e.out.end(), '\n') - 1;
+    EXPECT_GE(rows, last);
+    last = rows;
+    const auto end = e.out.rfind('\n', e.out.size() - 2);
+    if (rows > 0) {  // the last row is the last complete item
+      EXPECT_EQ(e.out.substr(end + 1, e.out.find(',', end) - end - 1), std::to_string(rows - 1));
+    }
+    const Result p = tool("pareto " + path);
+    EXPECT_EQ(p.status, 0) << p.err;
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  EXPECT_GT(last, 0);
 }
 
 TEST_F(H5Tool, ForeignTruncatedAndMissingFilesGiveOneLineAndExitCode2) {

@@ -1,9 +1,11 @@
 // apq-h5 plot: accuracy against cost with the Pareto front, or predicted against measured accuracy.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
 
 #include "io/predictor_store.hpp"
+#include "io/search_store.hpp"
 #include "io/run_meta.hpp"
 #include "launch/h5tool_commands.hpp"
 #include "launch/h5tool_common.hpp"
@@ -14,6 +16,16 @@ namespace apq::h5tool {
 namespace {
 
 const char* kPalette[] = {"#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"};
+
+// The run's search budget on this axis (0 = none, or no search.h5 under path).
+double search_budget(const std::string& path, CostAxis axis) {
+  try {
+    const SearchFile f = read_search(find_run_file(path, run_kind::search));
+    return axis == CostAxis::latency ? f.budget.latency_ms : axis == CostAxis::energy ? f.budget.energy_mj : f.budget.bitops;
+  } catch (const std::exception&) {
+    return 0;  // no search file: nothing to draw
+  }
+}
 
 Chart pareto_chart(const std::string& path, const std::string& source, CostAxis axis) {
   const PointSet set = load_points(path, source, axis);
@@ -36,6 +48,14 @@ Chart pareto_chart(const std::string& path, const std::string& source, CostAxis 
   chart.x_label = cost_label(axis);
   chart.y_label = set.accuracy_column + " (top-1, %)";
   chart.series = {all, line};
+  const double budget = search_budget(path, axis);
+  if (budget > 0) {
+    const auto [lo, hi] = std::minmax_element(all.y.begin(), all.y.end());
+    chart.series.push_back({"search budget " + short_number(budget) + (axis == CostAxis::latency  ? " ms"
+                                                                       : axis == CostAxis::energy ? " mJ"
+                                                                                                  : ""),
+                            "#7f7f7f", {budget, budget}, {*lo, *hi}, false, true, true});
+  }
   return chart;
 }
 

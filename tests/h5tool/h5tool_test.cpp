@@ -201,6 +201,10 @@ TEST_F(H5Tool, PlotsAreWellFormedSvgWithTheFrontAndTheDiagonal) {
   for (std::size_t at = 0; (at = text.find("<circle", at)) != std::string::npos; ++at) ++circles;
   const std::size_t front = non_dominated(quant(), &QuantRecord::energy_mj).size();
   EXPECT_EQ(circles, 40 + front + 2);  // points, front markers, two legend markers
+  EXPECT_EQ(text.find("search budget"), std::string::npos);  // the fixture's budget is on latency only
+  const std::string latency = scratch.file("latency.svg");
+  ASSERT_EQ(tool("plot " + run_dir() + " -o " + latency).status, 0);
+  EXPECT_NE(test::read_text(latency).find("search budget 2 ms"), std::string::npos);
   const std::string pred = scratch.file("pred.svg");
   const Result p = tool("plot " + file("predictors.h5") + " --kind predictor -o " + pred);
   ASSERT_EQ(p.status, 0) << p.err;

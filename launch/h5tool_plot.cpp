@@ -4,6 +4,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "io/final_store.hpp"
 #include "io/predictor_store.hpp"
 #include "io/search_store.hpp"
 #include "io/run_meta.hpp"
@@ -77,6 +78,21 @@ Chart predictor_chart(const std::string& path) {
     for (std::size_t i = 0; i < r.heldout_target.size(); ++i) {
       s.x.push_back(100 * r.heldout_target[i]);
       s.y.push_back(100 * r.heldout_predicted[i]);
+      lo = std::min({lo, s.x.back(), s.y.back()});
+      hi = std::max({hi, s.x.back(), s.y.back()});
+    }
+    chart.series.push_back(std::move(s));
+  }
+  FinalFile final_models;  // the finalized candidates of the run, when PATH is its directory
+  try {
+    final_models = read_final(find_run_file(path, run_kind::final_models), false);
+  } catch (const std::exception&) {
+  }
+  if (!final_models.entries.empty()) {
+    Series s{"final models: predicted vs test (" + std::to_string(final_models.entries.size()) + ")", "#d62728", {}, {}};
+    for (const auto& e : final_models.entries) {
+      s.x.push_back(100 * e.test_accuracy);
+      s.y.push_back(100 * e.predicted_accuracy);
       lo = std::min({lo, s.x.back(), s.y.back()});
       hi = std::max({hi, s.x.back(), s.y.back()});
     }

@@ -150,7 +150,7 @@ std::string render_svg(const Chart& chart) {
           << "\" stroke=\"" << series.color << "\" stroke-width=\"0.8\"/>\n";
   }
   s << "</g>\n";
-  // Legend: in the plot corner that hides the fewest points (line vertices count triple).
+  // Legend: in the plot corner that hides the fewest points and line samples.
   const double row = 20;
   std::size_t longest = 0;
   for (const auto& series : chart.series) longest = std::max(longest, series.name.size());
@@ -160,9 +160,18 @@ std::string render_svg(const Chart& chart) {
   for (const auto& [cx, cy] : {std::pair{0, 0}, std::pair{1, 0}, std::pair{1, 1}, std::pair{0, 1}}) {
     const Box box{cx ? kLeft + pw - 12 - lw : kLeft + 12, cy ? kTop + ph - 12 - lh : kTop + 12, lw, lh};
     int hidden = 0;
-    for (const auto& series : chart.series)
-      for (std::size_t i = 0; i < std::min(series.x.size(), series.y.size()) && series.sets_range; ++i)
+    for (const auto& series : chart.series) {
+      const std::size_t n = std::min(series.x.size(), series.y.size());
+      for (std::size_t i = 0; i < n && series.points; ++i)
         if (box.contains(px(series.x[i]), py(series.y[i]))) hidden += series.line ? 3 : 1;
+      for (std::size_t i = 0; i + 1 < n && series.line; ++i)  // lines: samples along each segment
+        for (int k = 0; k <= 24; ++k) {
+          const double t = k / 24.0;
+          const double x = px(series.x[i]) + t * (px(series.x[i + 1]) - px(series.x[i]));
+          const double y = py(series.y[i]) + t * (py(series.y[i + 1]) - py(series.y[i]));
+          if (x >= kLeft && x <= kLeft + pw && y >= kTop && y <= kTop + ph && box.contains(x, y)) ++hidden;
+        }
+    }
     if (best_hidden < 0 || hidden < best_hidden) best = box, best_hidden = hidden;
   }
   const double lx = best.x, ly = best.y;

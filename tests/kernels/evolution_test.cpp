@@ -59,6 +59,23 @@ TEST_F(EvolutionTest, MutationAndCrossoverGiveValidIndividualsAndMutateDepth) {
   }
 }
 
+TEST_F(EvolutionTest, OperatorsStayValidOnAFineGrainedWidthSpace) {
+  SpaceSpec spec = default_fmnist_space();
+  spec.fine_grained_width = true;  // a different set of widths per slot
+  spec.bits = {2, 4, 8};
+  const SearchSpace fine(spec);
+  EvolutionConfig c;
+  c.block_mutation_prob = c.depth_mutation_prob = 0.5;
+  Evolution evo(fine, c, fitness, [&](const Arch& a, const Policy& p) { return stand_in_costs(fine, a, p); });
+  for (int i = 0; i < 500; ++i) {
+    const Individual a = evo.random_individual(), b = evo.random_individual();
+    const Individual m = evo.mutate(a);
+    ASSERT_NO_THROW(fine.check(m.arch, m.policy));
+    const Individual x = evo.crossover(a, b);
+    ASSERT_NO_THROW(fine.check(x.arch, x.policy));
+  }
+}
+
 TEST_F(EvolutionTest, PolicyOnlyAndArchOnlySearchKeepTheFixedPart) {
   EvolutionConfig c = config(1.0);
   c.search_arch = false;

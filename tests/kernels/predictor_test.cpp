@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "kernels/evolution.hpp"
 #include "kernels/rng.hpp"
 #include "kernels/synthetic_accuracy.hpp"
 
@@ -129,6 +130,24 @@ TEST_F(PredictorTest, PolicyChangesThePrediction) {
   const Arch arch = space.largest();
   const Policy low = space.uniform_policy(arch, 4), high = space.uniform_policy(arch, 8);
   EXPECT_NE(qa.predict_one(arch, &low), qa.predict_one(arch, &high));
+}
+
+TEST_F(PredictorTest, SearchFitnessIsThePredictionWithTheRealBits) {
+  PredictorHandle qa(encoding, small_config(true), 8);
+  const FitnessFn fitness = predictor_fitness(qa);
+  Rng rng(3);
+  std::vector<Individual> pop(40);
+  for (Individual& ind : pop) {
+    ind.arch = space.sample(rng);
+    ind.policy = space.sample_policy(ind.arch, rng);
+  }
+  pop[1].arch = pop[0].arch;
+  pop[1].policy = space.uniform_policy(pop[0].arch, 4);
+  pop[0].policy = space.uniform_policy(pop[0].arch, 8);
+  const std::vector<float> f = fitness(pop);
+  ASSERT_EQ(f.size(), pop.size());
+  for (std::size_t i = 0; i < pop.size(); ++i) EXPECT_NEAR(f[i], qa.predict_one(pop[i].arch, &pop[i].policy), 1e-5);
+  EXPECT_NE(f[0], f[1]);  // same arch, different bits: the search sees the bits
 }
 
 TEST_F(PredictorTest, NamedArraysRoundTripAndShapeChecks) {

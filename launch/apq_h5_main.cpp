@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "launch/h5tool_commands.hpp"
+#include "launch/h5tool_common.hpp"
 
 namespace po = boost::program_options;
 using namespace apq::h5tool;
@@ -90,6 +91,7 @@ int run(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  install_crash_handler();
   try {
     return run(parse(argc, argv));
   } catch (const std::exception& e) {

@@ -1,12 +1,15 @@
 #include "launch/h5tool_common.hpp"
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -26,10 +29,23 @@ bool is_permanent_error(const std::string& message) {
          message.find("schema version") != std::string::npos;
 }
 
+char g_reading[4096] = "(no file)";  // read by the signal handler: a plain buffer
+
+void on_crash(int) {
+  static const char head[] = "apq-h5: error: ";
+  static const char tail[] = ": corrupt file (the HDF5 library crashed while reading it)\n";
+  ssize_t ignored = ::write(2, head, sizeof head - 1);
+  ignored = ::write(2, g_reading, std::strlen(g_reading));
+  ignored = ::write(2, tail, sizeof tail - 1);
+  (void)ignored;
+  ::_exit(2);
+}
+
 RunFileEntry identify(const std::string& path) {
+  note_reading(path);
   RunFileEntry e;
   e.path = path;
-  with_retries([&] {
+  with_retries(path, [&] {
     const RunFile file = RunFile::open_read(path);
     e.kind = run_file_kind(file, &e.version);
   });
@@ -38,7 +54,21 @@ RunFileEntry identify(const std::string& path) {
 
 }  // namespace
 
-void with_retries(const std::function<void()>& read) {
+void install_crash_handler() {
+  struct sigaction action {};
+  action.sa_handler = on_crash;
+  sigemptyset(&action.sa_mask);
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) sigaction(sig, &action, nullptr);
+}
+
+void note_reading(const std::string& path) {
+  const std::size_t n = std::min(path.size(), sizeof g_reading - 1);
+  std::memcpy(g_reading, path.data(), n);
+  g_reading[n] = '\0';
+}
+
+void with_retries(const std::string& path, const std::function<void()>& read) {
+  note_reading(path);
   for (int attempt = 0;; ++attempt) {
     try {
       read();

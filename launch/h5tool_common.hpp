@@ -24,9 +24,15 @@ std::vector<RunFileEntry> list_run_files(const std::string& path);
 std::string find_run_file(const std::string& path, const std::string& kind);
 std::string find_run_file_of(const std::string& path, const std::vector<std::string>& kinds, std::string* kind);
 
-// Runs `read`, retrying a few times when it fails for a reason other than "not ours": a file
-// being written can be caught in the middle of an append.
-void with_retries(const std::function<void()>& read);
+// Runs `read` (which reads path), retrying a few times when it fails for a reason other than
+// "not ours": a file being written can be caught in the middle of a flush.
+void with_retries(const std::string& path, const std::function<void()>& read);
+
+// HDF5 1.10 can crash (SIGSEGV in H5HG_read) on a corrupt heap instead of reporting an error.
+// install_crash_handler() turns such a crash into the usual one-line error and exit code 2,
+// naming the file passed to the last note_reading().
+void install_crash_handler();
+void note_reading(const std::string& path);
 
 bool is_directory(const std::string& path);
 std::string base_name(const std::string& path);

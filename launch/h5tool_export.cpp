@@ -98,6 +98,7 @@ std::string resolve(const std::string& path, std::string* table) {
   std::vector<std::string> holders;
   for (const auto& f : list_run_files(path)) {
     if (!f.error.empty()) continue;
+    note_reading(f.path);
     const RunFile file = RunFile::open_read(f.path);
     if (file.exists(*table)) holders.push_back(f.path);
   }
@@ -114,7 +115,7 @@ void export_csv(const std::string& path, const std::string& table_arg, std::ostr
   std::string table = table_arg;
   const std::string file_path = resolve(path, &table);
   std::vector<CsvColumn> columns;
-  with_retries([&] {
+  with_retries(file_path, [&] {
     const RunFile file = RunFile::open_read(file_path);
     run_file_kind(file);
     columns = table_columns(file, table);

@@ -21,7 +21,9 @@ const char* kPalette[] = {"#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
 // The run's search budget on this axis (0 = none, or no search.h5 under path).
 double search_budget(const std::string& path, CostAxis axis) {
   try {
-    const SearchFile f = read_search(find_run_file(path, run_kind::search));
+    const std::string file = find_run_file(path, run_kind::search);
+    note_reading(file);
+    const SearchFile f = read_search(file);
     return axis == CostAxis::latency ? f.budget.latency_ms : axis == CostAxis::energy ? f.budget.energy_mj : f.budget.bitops;
   } catch (const std::exception&) {
     return 0;  // no search file: nothing to draw
@@ -63,7 +65,7 @@ Chart pareto_chart(const std::string& path, const std::string& source, CostAxis 
 Chart predictor_chart(const std::string& path) {
   const std::string file = find_run_file(path, run_kind::predictors);
   PredictorFile p;
-  with_retries([&] { p = read_predictors(file, false); });
+  with_retries(file, [&] { p = read_predictors(file, false); });
   Chart chart;
   chart.title = base_name(file) + ": predicted vs measured accuracy (held out)";
   chart.x_label = "measured accuracy (top-1, %)";
@@ -85,7 +87,9 @@ Chart predictor_chart(const std::string& path) {
   }
   FinalFile final_models;  // the finalized candidates of the run, when PATH is its directory
   try {
-    final_models = read_final(find_run_file(path, run_kind::final_models), false);
+    const std::string final_path = find_run_file(path, run_kind::final_models);
+    note_reading(final_path);
+    final_models = read_final(final_path, false);
   } catch (const std::exception&) {
   }
   if (!final_models.entries.empty()) {

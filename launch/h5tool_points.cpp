@@ -63,14 +63,14 @@ PointSet load_points(const std::string& path, const std::string& source, CostAxi
   set.file = find_run_file_of(path, kinds, &kind);
   if (kind == run_kind::quant_dataset) {
     QuantDataset d;
-    with_retries([&] { d = read_quant_dataset(set.file); });
+    with_retries(set.file, [&] { d = read_quant_dataset(set.file); });
     set.accuracy_column = "accuracy";
     set.label_column = "id";
     for (const auto& r : d.records)
       add(set, {std::to_string(r.id), r.accuracy, pick(axis, r.latency_ms, r.energy_mj, r.bitops), r.arch, r.policy});
   } else if (kind == run_kind::search) {
     SearchFile f;
-    with_retries([&] { f = read_search(set.file); });
+    with_retries(set.file, [&] { f = read_search(set.file); });
     set.accuracy_column = "predicted_accuracy";
     set.label_column = "result";
     for (const auto& s : f.sets)
@@ -79,7 +79,7 @@ PointSet load_points(const std::string& path, const std::string& source, CostAxi
                   pick(axis, r.latency_ms, r.energy_mj, r.bitops), r.arch, r.policy});
   } else {
     FinalFile f;
-    with_retries([&] { f = read_final(set.file, false); });
+    with_retries(set.file, [&] { f = read_final(set.file, false); });
     set.accuracy_column = "test_accuracy";
     set.label_column = "rank";
     for (const auto& e : f.entries)

@@ -26,7 +26,7 @@ void pareto(const std::string& path, const std::string& source, CostAxis axis, s
 void predictor_quality(const std::string& path, std::ostream& out) {
   const std::string file = find_run_file(path, run_kind::predictors);
   PredictorFile p;
-  with_retries([&] { p = read_predictors(file, false); });
+  with_retries(file, [&] { p = read_predictors(file, false); });
   out << "Held-out quality of the predictors in " << base_name(file) << " (accuracy as a fraction)\n";
   std::vector<std::vector<std::string>> rows = {
       {"predictor", "n_train", "n_heldout", "rmse", "pearson", "kendall_tau", "mean_target", "rmse_from_pairs"}};

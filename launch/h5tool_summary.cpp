@@ -52,7 +52,7 @@ void common(std::ostream& out, const RunFileEntry& f, const RunMeta& meta) {
 
 void fp_summary(std::ostream& out, const RunFileEntry& f) {
   FpDataset d;
-  with_retries([&] { d = read_fp_dataset(f.path); });
+  with_retries(f.path, [&] { d = read_fp_dataset(f.path); });
   common(out, f, d.meta);
   line(out, "items", std::to_string(d.records.size()));
   line(out, "failed", std::to_string(d.failed.size()));
@@ -62,7 +62,7 @@ void fp_summary(std::ostream& out, const RunFileEntry& f) {
 
 void quant_summary(std::ostream& out, const RunFileEntry& f) {
   QuantDataset d;
-  with_retries([&] { d = read_quant_dataset(f.path); });
+  with_retries(f.path, [&] { d = read_quant_dataset(f.path); });
   common(out, f, d.meta);
   const auto groups = std::count_if(d.records.begin(), d.records.end(),
                                     [](auto& r) { return r.kind == QuantItemKind::policy_group; });
@@ -79,7 +79,7 @@ void quant_summary(std::ostream& out, const RunFileEntry& f) {
 
 void supernet_summary(std::ostream& out, const RunFileEntry& f) {
   CheckpointSummary s;
-  with_retries([&] { s = read_checkpoint_summary(f.path); });
+  with_retries(f.path, [&] { s = read_checkpoint_summary(f.path); });
   common(out, f, s.meta);
   line(out, "step", std::to_string(s.step));
   line(out, "phase", s.phase + " (" + std::to_string(s.phases_done) + " phases done" +
@@ -92,7 +92,7 @@ void supernet_summary(std::ostream& out, const RunFileEntry& f) {
 
 void predictors_summary(std::ostream& out, const RunFileEntry& f) {
   PredictorFile p;
-  with_retries([&] { p = read_predictors(f.path, false); });
+  with_retries(f.path, [&] { p = read_predictors(f.path, false); });
   common(out, f, p.meta);
   for (const auto& [name, r] : p.predictors)
     line(out, name, "RMSE " + fixed(r.rmse, 4) + ", Pearson " + fixed(r.pearson, 3) + ", Kendall tau " +
@@ -102,7 +102,7 @@ void predictors_summary(std::ostream& out, const RunFileEntry& f) {
 
 void search_summary(std::ostream& out, const RunFileEntry& f) {
   SearchFile s;
-  with_retries([&] { s = read_search(f.path); });
+  with_retries(f.path, [&] { s = read_search(f.path); });
   common(out, f, s.meta);
   auto budget = [](double v, const std::string& unit) { return v > 0 ? short_number(v) + unit : std::string("none"); };
   line(out, "budget", "latency " + budget(s.budget.latency_ms, " ms") + ", energy " + budget(s.budget.energy_mj, " mJ") +
@@ -128,7 +128,7 @@ void search_summary(std::ostream& out, const RunFileEntry& f) {
 
 void final_summary(std::ostream& out, const RunFileEntry& f) {
   FinalFile d;
-  with_retries([&] { d = read_final(f.path, false); });
+  with_retries(f.path, [&] { d = read_final(f.path, false); });
   common(out, f, d.meta);
   line(out, "models", std::to_string(d.entries.size()));
   for (const auto& e : d.entries)
@@ -140,7 +140,7 @@ void final_summary(std::ostream& out, const RunFileEntry& f) {
 
 void cost_table_summary(std::ostream& out, const RunFileEntry& f) {
   CostTableData t;
-  with_retries([&] { t = read_cost_table(f.path); });
+  with_retries(f.path, [&] { t = read_cost_table(f.path); });
   out << base_name(f.path) << ": " << f.kind << " (schema version " << f.version << ")\n";
   line(out, "source", t.source);
   line(out, "rows", std::to_string(t.rows.size()) + " (layer shape x bit widths)");
@@ -150,7 +150,7 @@ void cost_table_summary(std::ostream& out, const RunFileEntry& f) {
 
 void other_summary(std::ostream& out, const RunFileEntry& f) {  // image sets and future kinds
   out << base_name(f.path) << ": " << f.kind << " (schema version " << f.version << ")\n";
-  with_retries([&] {
+  with_retries(f.path, [&] {
     const RunFile file = RunFile::open_read(f.path);
     if (file.has_attr("seed")) line(out, "seed", std::to_string(file.int_attr("seed")));
     if (file.has_attr("created_by")) line(out, "created by", file.string_attr("created_by"));

@@ -293,6 +293,24 @@ TEST_F(H5Tool, ForeignTruncatedAndMissingFilesGiveOneLineAndExitCode2) {
     EXPECT_EQ(r.err.rfind("apq-h5: error: " + truncated + ": ", 0), 0u) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
+  // A corrupt global heap (the variable-length strings): HDF5 1.10 crashes in H5HG_read on a
+  // huge object size; apq-h5 must still end with one line and exit code 2.
+  std::string corrupt = whole;
+  const std::size_t heap = corrupt.find("GCOL");
+  ASSERT_NE(heap, std::string::npos);
+  corrupt.replace(heap + 24, 8, std::string(8, '\x7f'));  // size of the heap's first object
+  const std::string corrupt_path = scratch.file("corrupt.h5");
+  {
+    std::ofstream out(corrupt_path, std::ios::binary);
+    out.write(corrupt.data(), static_cast<std::streamsize>(corrupt.size()));
+  }
+  for (const std::string command : {"summary", "pareto", "export --table items"}) {
+    const Result r = tool(command.substr(0, command.find(' ')) + " " + corrupt_path +
+                          (command.find(' ') == std::string::npos ? "" : command.substr(command.find(' '))));
+    EXPECT_EQ(r.status, 2) << command;
+    EXPECT_EQ(r.err.rfind("apq-h5: error: " + corrupt_path + ": ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
   const Result missing = tool("summary " + scratch.file("nothing-here"));
   EXPECT_EQ(missing.status, 2);
   EXPECT_EQ(missing.err, "apq-h5: error: " + scratch.file("nothing-here") + ": no such file or directory\n");

@@ -165,7 +165,15 @@ void other_summary(std::ostream& out, const RunFileEntry& f) {  // image sets an
 int summary(const std::string& path, std::ostream& out) {
   int status = 0;
   bool first = true;
+  std::vector<std::string> runs;  // "seed 7, space ..." of each file that has them
   for (const auto& f : list_run_files(path)) {
+    if (f.error.empty())
+      with_retries(f.path, [&] {
+        const RunFile file = RunFile::open_read(f.path);
+        if (!file.has_attr("seed") || !file.has_attr("space")) return;
+        const std::string run = "seed " + std::to_string(file.int_attr("seed")) + ", space '" + file.string_attr("space") + "'";
+        if (std::find(runs.begin(), runs.end(), run) == runs.end()) runs.push_back(run);
+      });
     if (!first) out << "\n";
     first = false;
     if (!f.error.empty()) {
@@ -182,6 +190,10 @@ int summary(const std::string& path, std::ostream& out) {
     else if (f.kind == run_kind::final_models) final_summary(out, f);
     else if (f.kind == "cost-table") cost_table_summary(out, f);
     else other_summary(out, f);
+  }
+  if (runs.size() > 1) {
+    out << "\nwarning: these files belong to " << runs.size() << " different runs:\n";
+    for (const auto& r : runs) out << "  " << r << "\n";
   }
   return status;
 }

@@ -94,6 +94,7 @@ TEST_F(H5Tool, SummaryDescribesEveryFile) {
         "budget                latency 2 ms, energy none, BitOps none", "models                3",
         "fp_accuracy           ", "(32 measured)"})
     EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
+  EXPECT_EQ(r.out.find("different runs"), std::string::npos);
   // The accuracy range is the real one.
   double lo = 1, hi = 0;
   for (const auto& q : quant()) lo = std::min(lo, q.accuracy), hi = std::max(hi, q.accuracy);
@@ -228,6 +229,11 @@ TEST_F(H5Tool, AFileBeingWrittenReadsAsItsCompleteItems) {
   }
   const Result s = tool("summary " + copy);
   ASSERT_EQ(s.status, 0) << s.err;
+  {  // a file of another run next to it is pointed out
+    FpDatasetWriter other(scratch.file("fp_dataset.h5"), test::sample_meta(8), 6);
+  }
+  const Result mixed = tool("summary " + scratch.path());
+  EXPECT_NE(mixed.out.find("warning: these files belong to 2 different runs:"), std::string::npos) << mixed.out;
   EXPECT_NE(s.out.find("items                 40 "), std::string::npos) << s.out;
   const Result e = tool("export " + copy + " --table items");
   ASSERT_EQ(e.status, 0) << e.err;

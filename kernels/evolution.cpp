@@ -164,12 +164,26 @@ void Evolution::fail_budget(const char* what) const {
                            std::to_string(bits) + " bits costs " + describe_costs(c));
 }
 
+// A budgeted quantity the cost callable cannot give (NaN: e.g. a cost model without a latency
+// table) would reject every candidate; say so instead of failing on attempts.
+void Evolution::check_cost_known(const Costs& c) const {
+  const Budget& b = config_.budget;
+  const char* unknown = b.latency_ms > 0 && std::isnan(c.latency_ms) ? "latency"
+                        : b.energy_mj > 0 && std::isnan(c.energy_mj) ? "energy"
+                        : b.bitops > 0 && std::isnan(c.bitops)       ? "BitOps"
+                                                                     : nullptr;
+  if (unknown)
+    throw std::invalid_argument(std::string("evolution: the budget limits ") + unknown +
+                                " but the cost callable returns NaN for it (a cost model without a latency/energy table?)");
+}
+
 template <class Draw>
 Individual Evolution::draw_within_budget(Draw draw, const char* what) {
   for (int attempt = 0; attempt < config_.max_attempts; ++attempt) {
     Individual ind = draw();
     ind.costs = cost_(ind.arch, ind.policy);
     if (config_.budget.admits(ind.costs)) return ind;
+    check_cost_known(ind.costs);
     ++rejected_;
   }
   fail_budget(what);

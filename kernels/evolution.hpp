@@ -95,6 +95,7 @@ class Evolution {
   template <class Draw>
   Individual draw_within_budget(Draw draw, const char* what);
   [[noreturn]] void fail_budget(const char* what) const;
+  void check_cost_known(const Costs& costs) const;
   void score(std::vector<Individual>& individuals);
   void sort_population();
   Policy policy_for(const Arch& arch, Policy candidate) const;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <limits>
 
 #include "kernels/synthetic_accuracy.hpp"
 #include "tests/kernels/search_test_costs.hpp"
@@ -159,6 +160,19 @@ TEST_F(EvolutionTest, TooSmallBudgetFailsQuicklyWithAClearError) {
   }
   EXPECT_EQ(evo.rejected(), c.max_attempts);
   (void)start;  // no wall-clock assertion: the cap bounds the work (max_attempts draws)
+}
+
+TEST_F(EvolutionTest, LatencyBudgetWithoutLatencyCostsIsAClearError) {
+  EvolutionConfig c;
+  c.budget.latency_ms = 1.0;
+  const CostFn no_latency = [this](const Arch& a, const Policy& p) {
+    Costs costs = stand_in_costs(space, a, p);
+    costs.latency_ms = std::numeric_limits<double>::quiet_NaN();
+    return costs;
+  };
+  Evolution evo(space, c, fitness, no_latency);
+  EXPECT_THROW(evo.initialize(), std::invalid_argument);
+  EXPECT_EQ(evo.rejected(), 0);  // at the first draw, not after max_attempts
 }
 
 TEST_F(EvolutionTest, RejectsBadConfig) {

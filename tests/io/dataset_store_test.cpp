@@ -62,6 +62,7 @@ TEST_F(DatasetStore, FpRecordsAndFailuresRoundTrip) {
     FpDatasetWriter w(path, meta, 6);
     for (int id : {0, 1, 2}) w.append(fp_record(id));
     w.append_failure({5, "out of memory"});
+    EXPECT_EQ(read_fp_dataset(path).records.size(), 3u);  // readable in-process while the writer is open
     EXPECT_TRUE(w.contains(5));
     EXPECT_FALSE(w.contains(3));
   }

@@ -167,7 +167,11 @@ class ByteReader {
       pos_ += n;
     } else if constexpr (detail::is_vector<T>::value) {
       using E = typename T::value_type;
-      if constexpr (detail::is_raw_v<E>) {
+      if constexpr (std::is_same_v<E, std::uint8_t> || std::is_same_v<E, char>) {
+        const std::size_t n = get_length(1);  // bytes: one pass, no zero-fill first
+        x.assign(data_ + pos_, data_ + pos_ + n);
+        pos_ += n;
+      } else if constexpr (detail::is_raw_v<E>) {
         const std::size_t n = get_length(sizeof(E));
         x.resize(n);
         get_raw(x.data(), n * sizeof(E));

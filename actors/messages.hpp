@@ -42,6 +42,7 @@ struct WorkResult {
   std::uint64_t id = 0;
   WorkStatus status = WorkStatus::ok;
   std::vector<double> values;  // e.g. accuracy, loss, latency; NaN allowed and kept
+  std::vector<std::int32_t> ints;  // e.g. encoded genomes
   std::string text;            // optional readable result
   std::string error;           // why it failed, when status == failed
   std::int32_t rank = -1;      // where it ran (filled by the worker)
@@ -105,8 +106,8 @@ typename Inspector::result_type inspect(Inspector& f, WorkItem& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WorkResult& x) {
-  return f(caf::meta::type_name("WorkResult"), x.id, x.status, x.values, x.text, x.error, x.rank,
-           x.worker, x.attempt);
+  return f(caf::meta::type_name("WorkResult"), x.id, x.status, x.values, x.ints, x.text, x.error,
+           x.rank, x.worker, x.attempt);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Genome& x) {

@@ -221,18 +221,23 @@ void Transport::wait_request(MPI_Request& request) {
 }
 
 void Transport::idle(int idle_rounds) {
-  // Bounded back-off: yield for a while (cheap, keeps latency low under load), then sleep
-  // for growing intervals up to max_idle_sleep_us. A post wakes the sleep at once; an MPI
-  // arrival is seen at the next wake-up (MPI cannot signal a condition variable).
-  constexpr int kYieldRounds = 200;
-  if (idle_rounds < kYieldRounds) {
+  // Bounded back-off: right after activity, yield (an answer often follows within
+  // microseconds); after spin_us without activity, sleep for growing intervals up to
+  // max_idle_sleep_us. A post wakes the sleep at once; an MPI arrival is seen at the next
+  // wake-up (MPI cannot signal a condition variable). Never sleep while sends are pending:
+  // large messages progress only while we call MPI.
+  if (idle_rounds == 1) {
+    idle_since_ = std::chrono::steady_clock::now();
+    sleep_us_ = 5;  // the first sleep is 10 us, then 20, 40, ... up to the maximum
+  }
+  const auto idle_for = std::chrono::steady_clock::now() - idle_since_;
+  if (!send_requests_.empty() || idle_for < std::chrono::microseconds(options_.spin_us)) {
     std::this_thread::yield();
     return;
   }
-  const int step = std::min(idle_rounds - kYieldRounds, 5);
-  const int sleep_us = std::min(options_.max_idle_sleep_us, 10 << step);
+  sleep_us_ = std::min(options_.max_idle_sleep_us, sleep_us_ * 2);
   std::unique_lock<std::mutex> lock(outbox_mutex_);
-  outbox_cv_.wait_for(lock, std::chrono::microseconds(sleep_us), [this] {
+  outbox_cv_.wait_for(lock, std::chrono::microseconds(sleep_us_), [this] {
     return !outbox_.empty() || abort_requested_.load() || (shutdown_requested_ && !closed_);
   });
 }

@@ -7,6 +7,7 @@
 #include <mpi.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -30,6 +31,8 @@ struct TransportOptions {
   double abort_deadline_seconds = 2.0;
   // Upper bound of the idle back-off sleep; arrivals wait at most about this long.
   int max_idle_sleep_us = 200;
+  // How long the thread keeps polling (yielding the core) after the last activity.
+  int spin_us = 300;
 };
 
 struct TransportStats {
@@ -116,6 +119,8 @@ class Transport {
   std::vector<MPI_Request> send_requests_;
   std::vector<Bytes> send_buffers_;
   std::vector<int> completed_indices_;
+  std::chrono::steady_clock::time_point idle_since_;
+  int sleep_us_ = 10;
   std::vector<std::pair<int, Bytes>> sending_;  // swapped out of the outbox
 
   std::thread thread_;

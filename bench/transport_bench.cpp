@@ -10,7 +10,9 @@
 #include <malloc.h>
 #include <mpi.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -190,6 +192,63 @@ caf::behavior counter_actor(caf::event_based_actor*) {
   }};
 }
 
+
+struct Figures {
+  double small = 0;              // round trip seconds
+  std::vector<double> big;       // round trip seconds per size
+  double stream = 0;             // seconds for kStreamCount messages
+};
+
+Figures best(const Figures& a, const Figures& b) {
+  if (a.big.empty()) return b;
+  Figures m;
+  m.small = std::min(a.small, b.small);
+  for (std::size_t i = 0; i < a.big.size(); ++i) m.big.push_back(std::min(a.big[i], b.big[i]));
+  m.stream = std::min(a.stream, b.stream);
+  return m;
+}
+
+const std::vector<std::size_t> kSizes{1024, 64 << 10, 1 << 20, 16 << 20};
+// A small message: a Ping envelope to "bench.echo" is 60 bytes on the wire.
+const std::size_t kSmallWire = kEnvelopeFixedSize + 10 + 12;
+
+Figures measure_raw(int rank) {
+  Figures f;
+  f.small = raw_round_trip(rank, kSmallWire, 20000);
+  for (auto s : kSizes) f.big.push_back(raw_round_trip(rank, s, iterations_for(s, 0)));
+  f.stream = raw_stream(rank, kSmallWire);
+  return f;
+}
+
+// One Node from start to shutdown; rank 0 measures, rank 1 serves.
+void measure_node(int rank, int provided, Figures& transport, Figures& actors) {
+  Node node(MPI_COMM_WORLD, provided);
+  Rank0Flags flags;
+  if (rank == 1) {
+    add_rank1_endpoints(node.transport());
+    node.add("echo", node.system().spawn(echo_actor));
+    node.add("counter", node.system().spawn(counter_actor));
+  } else {
+    add_rank0_endpoint(node.transport(), flags);
+  }
+  node.start();
+  if (rank == 0) {
+    caf::scoped_actor self{node.system()};
+    // Small: a Blob with no bytes is 16 bytes of payload (seq + two lengths).
+    transport.small = transport_round_trip(node.transport(), flags, 0, 5000);
+    actors.small = actor_round_trip(node, self, 0, 3000);
+    for (auto s : kSizes) {
+      const int it = iterations_for(s, 0);
+      transport.big.push_back(transport_round_trip(node.transport(), flags, s, it));
+      actors.big.push_back(actor_round_trip(node, self, s, it));
+    }
+    transport.stream = transport_stream(node.transport(), flags);
+    actors.stream = actor_stream(node, self);
+    node.shutdown_all();
+  }
+  node.wait();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -207,51 +266,34 @@ int main(int argc, char** argv) {
     MPI_Finalize();
     return 1;
   }
-  const std::vector<std::size_t> sizes{1024, 64 << 10, 1 << 20, 16 << 20};
-  // A small message: a Ping envelope to "bench.echo" is 60 bytes on the wire.
-  const std::size_t small_wire = kEnvelopeFixedSize + 10 + 12;
-  const double raw_small = raw_round_trip(rank, small_wire, 20000);
-  std::vector<double> raw_big;
-  for (auto s : sizes) raw_big.push_back(raw_round_trip(rank, s, iterations_for(s, 0)));
-  const double raw_stream_s = raw_stream(rank, small_wire);
-  {
-    Node node(MPI_COMM_WORLD, provided);
-    Rank0Flags flags;
-    if (rank == 1) {
-      add_rank1_endpoints(node.transport());
-      node.add("echo", node.system().spawn(echo_actor));
-      node.add("counter", node.system().spawn(counter_actor));
-    } else {
-      add_rank0_endpoint(node.transport(), flags);
-    }
-    node.start();
+  const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
+  // Alternate raw MPI and the transport, keep the best of each: the machine is shared and
+  // noisy, and the best run is the closest to what each path can do.
+  Figures raw, transport, actors;
+  for (int round = 0; round < rounds; ++round) {
+    raw = best(raw, measure_raw(rank));
+    Figures t, a;
+    measure_node(rank, provided, t, a);
     if (rank == 0) {
-      caf::scoped_actor self{node.system()};
-      // Small: a Blob with no bytes is 16 bytes of payload (seq + two lengths).
-      const double tr_small = transport_round_trip(node.transport(), flags, 0, 5000);
-      const double ac_small = actor_round_trip(node, self, 0, 3000);
-      std::printf("transport_bench (2 ranks, MPI thread level %d)\n", provided);
-      std::printf("round trip, small message:  raw MPI %7.2f us | transport %7.2f us (%.2fx) | actors %7.2f us (%.2fx)\n",
-                  raw_small * 1e6, tr_small * 1e6, tr_small / raw_small, ac_small * 1e6, ac_small / raw_small);
-      for (std::size_t i = 0; i < sizes.size(); ++i) {
-        const int it = iterations_for(sizes[i], 0);
-        const double tr = transport_round_trip(node.transport(), flags, sizes[i], it);
-        const double ac = actor_round_trip(node, self, sizes[i], it);
-        auto mbps = [&](double rtt) { return 2.0 * static_cast<double>(sizes[i]) / rtt / 1e6; };
-        std::printf("bandwidth %6zu KiB:        raw MPI %7.0f MB/s | transport %7.0f MB/s (%3.0f%%) | actors %7.0f MB/s (%3.0f%%)\n",
-                    sizes[i] >> 10, mbps(raw_big[i]), mbps(tr), 100 * raw_big[i] / tr, mbps(ac),
-                    100 * raw_big[i] / ac);
-      }
-      const double tr_stream = transport_stream(node.transport(), flags);
-      const double ac_stream = actor_stream(node, self);
-      auto rate = [](double s) { return static_cast<double>(kStreamCount) / s; };
-      std::printf("100k small one-way messages, none lost: raw MPI %.0f msg/s | transport %.0f msg/s (%.0f%%) | actors %.0f msg/s (%.0f%%)\n",
-                  rate(raw_stream_s), rate(tr_stream), 100 * raw_stream_s / tr_stream, rate(ac_stream),
-                  100 * raw_stream_s / ac_stream);
-      std::fflush(stdout);
-      node.shutdown_all();
+      transport = best(transport, t);
+      actors = best(actors, a);
     }
-    node.wait();
+  }
+  if (rank == 0) {
+    std::printf("transport_bench: 2 ranks, MPI thread level %d, best of %d rounds\n", provided, rounds);
+    std::printf("round trip, small message:  raw MPI %7.2f us | transport %7.2f us (%.2fx) | actors %7.2f us (%.2fx)\n",
+                raw.small * 1e6, transport.small * 1e6, transport.small / raw.small, actors.small * 1e6,
+                actors.small / raw.small);
+    for (std::size_t i = 0; i < kSizes.size(); ++i) {
+      auto mbps = [&](double rtt) { return 2.0 * static_cast<double>(kSizes[i]) / rtt / 1e6; };
+      std::printf("bandwidth %6zu KiB:        raw MPI %7.0f MB/s | transport %7.0f MB/s (%3.0f%%) | actors %7.0f MB/s (%3.0f%%)\n",
+                  kSizes[i] >> 10, mbps(raw.big[i]), mbps(transport.big[i]), 100 * raw.big[i] / transport.big[i],
+                  mbps(actors.big[i]), 100 * raw.big[i] / actors.big[i]);
+    }
+    auto rate = [](double s) { return static_cast<double>(kStreamCount) / s; };
+    std::printf("100k small one-way messages, none lost: raw MPI %.0f msg/s | transport %.0f msg/s (%.0f%%) | actors %.0f msg/s (%.0f%%)\n",
+                rate(raw.stream), rate(transport.stream), 100 * raw.stream / transport.stream, rate(actors.stream),
+                100 * raw.stream / actors.stream);
   }
   MPI_Finalize();
   return 0;

@@ -48,7 +48,8 @@ inline bool same(const WorkItem& a, const WorkItem& b) {
          a.arch == b.arch && a.policy == b.policy && a.ints == b.ints && same_bits(a.values, b.values);
 }
 inline bool same(const WorkResult& a, const WorkResult& b) {
-  return a.id == b.id && a.status == b.status && same_bits(a.values, b.values) && a.text == b.text &&
+  return a.id == b.id && a.status == b.status && same_bits(a.values, b.values) && a.ints == b.ints &&
+         a.text == b.text &&
          a.error == b.error && a.rank == b.rank && a.worker == b.worker && a.attempt == b.attempt;
 }
 inline bool same(const Migrants& a, const Migrants& b) {
@@ -85,6 +86,7 @@ inline WorkResult sample_result() {
   x.id = 42;
   x.status = WorkStatus::failed;
   x.values = special_doubles();
+  x.ints = {1, -2, 3};
   x.text = "acc";
   x.error = "loss was NaN";
   x.rank = 3;

@@ -54,6 +54,26 @@ bool Trainer::done() const { return impl_->done(); }
 TrainProgress Trainer::train_step() { return impl_->train_step(); }
 NamedArrays Trainer::checkpoint() const { return impl_->checkpoint(); }
 void Trainer::restore(const NamedArrays& checkpoint) { impl_->restore(checkpoint); }
+SupernetCheckpoint Trainer::checkpoint_record() const {
+  SupernetCheckpoint record;
+  for (auto& a : checkpoint()) (a.name.rfind("momentum/", 0) == 0 ? record.optimizer : record.weights).push_back(std::move(a));
+  record.step = step();
+  const int p = phase();
+  record.completed = done();
+  record.phases_done = 0;
+  for (int q = 0; q < kTrainPhases; ++q)
+    if (impl_->phase_of(step()) > q) ++record.phases_done;
+  record.phase = phase_name(done() ? kTrainPhases - 1 : p);
+  record.images_seen = step() * impl_->config().batch_size;
+  return record;
+}
+
+void Trainer::restore(const SupernetCheckpoint& record) {
+  NamedArrays all = record.weights;
+  all.insert(all.end(), record.optimizer.begin(), record.optimizer.end());
+  restore(all);
+}
+
 SupernetHandle Trainer::supernet() const { return SupernetHandle(impl_->state()); }
 
 void Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,

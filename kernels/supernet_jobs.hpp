@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "io/checkpoint_store.hpp"
 #include "io/image_data.hpp"
 #include "io/named_arrays.hpp"
 #include "kernels/search_space.hpp"
@@ -97,6 +98,9 @@ class Trainer {
   NamedArrays checkpoint() const;
   // Throws std::invalid_argument when the checkpoint does not fit this space and config.
   void restore(const NamedArrays& checkpoint);
+  // The same as io's supernet.h5 record: "momentum/..." arrays as optimizer, the rest as weights.
+  SupernetCheckpoint checkpoint_record() const;
+  void restore(const SupernetCheckpoint& record);
 
   SupernetHandle supernet() const;
 

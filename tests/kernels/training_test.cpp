@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -120,6 +121,32 @@ TEST(Training, ResumeFromACheckpointContinuesAsIfNeverStopped) {
     EXPECT_EQ(max_difference(straight.checkpoint(), resumed.checkpoint(), "model/"), 0.0f) << "stopped at " << stop;
     EXPECT_EQ(max_difference(straight.checkpoint(), resumed.checkpoint(), "momentum/"), 0.0f) << "stopped at " << stop;
   }
+}
+
+TEST(Training, CheckpointsGoThroughIoSupernetFiles) {
+  Trainer first(test::tiny_spec(), tiny_config(), tiny_images());
+  first.run({}, {}, 3);
+  const SupernetCheckpoint record = first.checkpoint_record();
+  EXPECT_EQ(record.step, 3);
+  EXPECT_EQ(record.phase, "kernel");
+  EXPECT_EQ(record.phases_done, 1);
+  EXPECT_FALSE(record.completed);
+  EXPECT_EQ(record.images_seen, 3 * 16);
+  ASSERT_FALSE(record.optimizer.empty());
+  for (const auto& a : record.optimizer) EXPECT_EQ(a.name.rfind("momentum/", 0), 0u) << a.name;
+  const std::string path = std::string(APQ_BINARY_DIR) + "/supernet_training_test.h5";
+  RunMeta meta;
+  meta.seed = 17;
+  meta.space = "tiny";
+  save_checkpoint(path, meta, record);
+  const auto loaded = load_checkpoint(path, meta);
+  ASSERT_TRUE(loaded.has_value());
+  Trainer resumed(test::tiny_spec(), tiny_config(), tiny_images());
+  resumed.restore(*loaded);
+  EXPECT_EQ(resumed.step(), 3);
+  EXPECT_EQ(max_difference(first.checkpoint(), resumed.checkpoint(), "model/"), 0.0f);
+  EXPECT_EQ(max_difference(first.checkpoint(), resumed.checkpoint(), "momentum/"), 0.0f);
+  std::remove(path.c_str());
 }
 
 TEST(Training, ACheckpointOfAnotherConfigIsRefused) {

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <set>
 
+#include "kernels/synthetic_accuracy.hpp"
+#include "tests/kernels/search_test_costs.hpp"
+
 namespace apq {
 namespace {
 
@@ -85,6 +88,51 @@ TEST_F(IslandOpsTest, ReplaceRandomKeepsTheBestAndSkipsDuplicates) {
     for (const Individual& ind : pop) immigrants += ind.fitness == 0.01f;
     EXPECT_EQ(immigrants, 2);
   }
+}
+
+// Islands in one process, as the island actors will run them across ranks: step, select
+// emigrants, send them as plain numbers, unpack and take them in at the neighbour.
+TEST_F(IslandOpsTest, IslandsMigrateThroughPlainNumbers) {
+  const SyntheticAccuracy truth(space, 2);  // SYNTHETIC fitness
+  const FitnessFn fitness = [&](const std::vector<Individual>& pop) {
+    std::vector<float> out;
+    for (const Individual& ind : pop) out.push_back(static_cast<float>(truth.quantized(ind.arch, ind.policy)));
+    return out;
+  };
+  const CostFn cost = [&](const Arch& a, const Policy& p) { return stand_in_costs(space, a, p); };
+  const int n = 3;
+  std::vector<Evolution> islands;
+  for (int i = 0; i < n; ++i) {
+    EvolutionConfig c;
+    c.population = 20;
+    c.mutants = c.crossovers = 10;
+    c.seed = derive_seed(1, stream_tag("island"), static_cast<std::uint64_t>(i));
+    islands.emplace_back(space, c, fitness, cost);
+    islands.back().initialize();
+  }
+  const Topology topology = Topology::ring();
+  Rng rng(3);
+  for (int g = 0; g < 3; ++g) {
+    for (Evolution& island : islands) island.step();
+    std::vector<std::vector<std::int32_t>> genes(n);
+    std::vector<std::vector<double>> values(n);
+    for (int i = 0; i < n; ++i)
+      for (const Individual& e : EmigrantSelection::best(2).select(islands[i].population(), rng))
+        pack_individual(space, e, genes[i], values[i]);
+    for (int i = 0; i < n; ++i) {
+      const int to = topology.neighbours(i, n).front();
+      std::vector<Individual> arrivals;
+      for (std::size_t k = 0; k * kIndividualValues < values[i].size(); ++k)
+        arrivals.push_back(unpack_individual(space, genes[i].data() + k * gene_count(space), values[i].data() + k * kIndividualValues));
+      std::vector<Individual> pop = islands[to].population();
+      const float best_before = pop.front().fitness;
+      ImmigrantReplacement::worst().replace(pop, arrivals, rng);
+      islands[to].replace_population(pop);
+      // The receiving island now holds the sender's best (or its own was better already).
+      EXPECT_GE(islands[to].best().fitness, std::max(best_before, arrivals.front().fitness));
+    }
+  }
+  for (Evolution& island : islands) island.step();  // evolution goes on after migration
 }
 
 TEST(TopologyTest, RingFullyConnectedAndRandom) {

@@ -103,8 +103,12 @@ torch::Tensor ActQuantizerImpl::forward(const torch::Tensor& x) {
     case Mode::observe_histogram: {
       torch::NoGradGuard no_grad;
       if (observed_max_ > 0) {
-        const torch::Tensor v = kind_ == ActKind::signed_clip ? x.abs() : x.clamp_min(0.0);
-        histogram_ += torch::histc(v.to(torch::kFloat).flatten(), kCalibrationBins, 0.0, observed_max_).to(torch::kDouble);
+        const torch::Tensor v = (kind_ == ActKind::signed_clip ? x.abs() : x.clamp_min(0.0)).to(torch::kFloat).flatten();
+        // Exact zeros (most ReLU6 outputs) are representable at any range: leaving them out keeps
+        // their spike in bin 0 from pulling the KL threshold down.
+        torch::Tensor h = torch::histc(v, kCalibrationBins, 0.0, observed_max_).to(torch::kDouble);
+        h[0] -= (v == 0).sum().to(torch::kDouble);
+        histogram_ += h;
       }
       return x;
     }
@@ -120,7 +124,7 @@ void ActQuantizerImpl::finish_calibration() {
   mode_ = Mode::quantize;
   if (!(observed_max_ > 0)) return;  // only zeros (or negatives) seen: any alpha represents them; keep it
   double range = observed_max_;
-  if (bits_ < kKlBelowBits && histogram_.defined()) {
+  if (bits_ < kKlBelowBits && histogram_.defined() && histogram_.sum().item<double>() > 0) {
     const torch::Tensor h = histogram_.contiguous();
     std::vector<double> counts(h.data_ptr<double>(), h.data_ptr<double>() + h.numel());
     const int levels = kind_ == ActKind::signed_clip ? 1 << (bits_ - 1) : 1 << bits_;

@@ -6,7 +6,8 @@
 //                 upstream gradient of the values clipped at alpha). alpha starts at 6.
 //   signed act:   block inputs (no ReLU before them) clipped to [-alpha, alpha] with 1 sign bit and
 //                 b-1 magnitude bits: scale alpha / (2^(b-1) - 1). Each bit is counted once.
-// Bits 2..8. Calibration observes float activations: max for >= 5 bits, KL threshold below 5.
+// Bits 2..8. Calibration observes float activations: max for >= 5 bits, KL threshold below 5
+// (histogram of |x| without the exact zeros, which every range represents).
 #pragma once
 #include <functional>
 #include <vector>

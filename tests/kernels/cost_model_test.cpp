@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kernels/bitfusion_model.hpp"
+#include "kernels/host_latency.hpp"
 #include "io/cost_table_store.hpp"
 
 #include <cstdio>
@@ -204,6 +205,29 @@ TEST(BitFusion, FewerBitsNeverCostMore) {
       last_energy = c.energy_mj;
     }
   }
+}
+
+TEST(HostLatency, TableIsCompleteAndIndependentOfBits) {
+  const SearchSpace space(tiny_spec());
+  HostTimingOptions options;
+  options.warmup = 1;
+  options.repeats = 3;
+  options.host_watts = 10.0;
+  const CostTable table = host_latency_table(space, options);
+  EXPECT_EQ(table.source, "host-measured");
+  EXPECT_TRUE(table.missing(space).empty());
+  EXPECT_EQ(table.size(), space_cost_keys(space).size());
+  for (const auto& [key, entry] : table.entries()) {
+    EXPECT_GT(entry.latency_ms, 0.0) << layer_key(key.shape, key.w_bits, key.a_bits);
+    EXPECT_DOUBLE_EQ(entry.energy_mj, entry.latency_ms * 10.0);  // W x ms = mJ
+    for (int wb : space.spec().bits)  // fp32 host time does not depend on the policy's bits
+      if (table.contains(CostKey{key.shape, wb, wb})) {
+        EXPECT_EQ(table.at(CostKey{key.shape, wb, wb}).latency_ms, entry.latency_ms);
+      }
+  }
+  EXPECT_NO_THROW(CostModel(space, table));
+  options.repeats = 0;
+  EXPECT_THROW(time_layer_ms(space_layer_shapes(space).front(), options), std::invalid_argument);
 }
 
 }  // namespace

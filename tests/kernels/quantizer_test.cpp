@@ -158,6 +158,16 @@ TEST(Quantizer, CalibrationUsesMaxAtFiveBitsAndAboveAndKlBelow) {
   EXPECT_THROW(never->finish_calibration(), std::logic_error);
 }
 
+TEST(Quantizer, KlCalibrationIgnoresTheZerosOfRelu) {
+  torch::manual_seed(5);
+  // 90% exact zeros (as after ReLU6) and a uniform bulk on [0, 4]: the range should stay near 4.
+  const torch::Tensor data = torch::cat({torch::zeros({90000}), torch::rand({10000}) * 4});
+  auto q = std::make_shared<ActQuantizerImpl>(3, ActKind::unsigned_clip);
+  calibrate_activation_ranges(*q, [&] { q->forward(data); });
+  EXPECT_GT(q->alpha_value(), 3.5);
+  EXPECT_LE(q->alpha_value(), 4.0 + 1e-6);
+}
+
 TEST(Quantizer, EightBitConvIsCloseToTheFloatConv) {
   torch::manual_seed(4);
   torch::nn::Conv2d conv(torch::nn::Conv2dOptions(8, 16, 3).padding(1).bias(false));

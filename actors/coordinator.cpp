@@ -54,6 +54,22 @@ struct Core {
 
 void dispatch(caf::event_based_actor* self, const std::shared_ptr<Core>& core);
 
+// Hands a final result to the stage's on_result hook; if the hook throws, the stage ends with
+// that error (the caller of run_stage sees it) and false is returned.
+bool deliver_result(caf::event_based_actor* self, Core& c, const WorkResult& result) {
+  if (!c.options.on_result) return true;
+  try {
+    c.options.on_result(result);
+    return true;
+  } catch (const std::exception& e) {
+    c.running = false;
+    c.promise.deliver(caf::make_error(caf::sec::runtime_error,
+                                      "handling the result of item " + std::to_string(result.id) + ": " + e.what()));
+    self->quit();
+    return false;
+  }
+}
+
 void on_result(caf::event_based_actor* self, const std::shared_ptr<Core>& core, std::size_t w,
                WorkResult result) {
   Core& c = *core;
@@ -61,6 +77,7 @@ void on_result(caf::event_based_actor* self, const std::shared_ptr<Core>& core, 
   auto it = c.pending.find(result.id);
   if (it == c.pending.end()) return;  // cannot happen: one try per item is in flight at a time
   if (result.status == WorkStatus::ok) {
+    if (!deliver_result(self, c, result)) return;
     c.results[result.id] = std::move(result);
     c.pending.erase(it);
   } else {
@@ -75,6 +92,7 @@ void on_result(caf::event_based_actor* self, const std::shared_ptr<Core>& core, 
     } else {
       result.error = "failed " + std::to_string(tries) + " time(s), last on " +
                      to_string(c.workers[w]) + ": " + result.error;
+      if (!deliver_result(self, c, result)) return;
       c.results[result.id] = std::move(result);
       ++c.report.failed;
       c.pending.erase(it);

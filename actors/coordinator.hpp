@@ -25,6 +25,10 @@ struct StageOptions {
   int in_flight_per_worker = 2;  // queued at a worker while it computes, hides round trips
   double progress_interval_seconds = 10.0;
   std::function<void(const std::string&)> progress;  // default: one line on stdout
+  // Called on the coordinator as each item's final result arrives (ok, or failed after its
+  // last attempt), so a writer can append it at once: a crash then loses only items in flight.
+  // An exception from it stops the stage (run_stage throws it).
+  std::function<void(const WorkResult&)> on_result;
 };
 
 struct StageReport {

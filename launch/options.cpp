@@ -155,6 +155,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::st
       ("dry-run", po::bool_switch(&o.dry_run), "validate the config, print the plan, run nothing");
   po::options_description keys;
   keys.add(run_section(o)).add(data_section(o.data)).add(space_section(o.space, space_text));
+  PipelineText pipeline_text;
+  add_pipeline_options(keys, o.pipeline, pipeline_text);
   po::options_description all;
   all.add(program).add(keys);
 
@@ -195,6 +197,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::st
     throw UsageError(o.config_name.empty() ? e.what() : std::string(e.what()) + " (config: " + o.config_name + ")");
   }
   finish_space(o.space, space_text);
+  finish_pipeline_options(o.pipeline, pipeline_text, o.seed);
   check_run(o);
   o.resolved_config = resolve_config(keys, vm);
   return parsed;

@@ -8,6 +8,7 @@
 
 #include "io/image_data.hpp"
 #include "kernels/search_space.hpp"
+#include "launch/pipeline_options.hpp"
 
 namespace apq {
 
@@ -26,6 +27,7 @@ struct RunOptions {
   std::string resolved_config;  // every key = value in effect, INI form (stored in run files)
   DataConfig data;
   SpaceSpec space;
+  PipelineOptions pipeline;
 };
 
 // What parsing decided: run, or exit now (after --help / --version printed their text).

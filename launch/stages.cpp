@@ -1,52 +1,132 @@
 #include "launch/stages.hpp"
 
 #include <chrono>
-#include <filesystem>
+#include <iomanip>
 #include <iostream>
+#include <sstream>
+
+#include "actors/island.hpp"
+#include "actors/layout.hpp"
+#include "actors/node.hpp"
+#include "actors/worker.hpp"
+#include "io/cost_table_store.hpp"
+#include "kernels/bitfusion_model.hpp"
+#include "kernels/host_latency.hpp"
+#include "launch/scoring.hpp"
+#include "launch/work_plan.hpp"
+#include "launch/workbench.hpp"
 
 namespace apq {
 namespace {
 
-void print_split(const char* name, const ImageSet& set) {
-  std::vector<int> per_class(set.num_classes, 0);
-  for (int label : set.labels) ++per_class[label];
-  std::cout << "  " << name << ": " << set.count << " images " << set.channels << "x" << set.height << "x" << set.width
-            << ", per class";
-  for (int n : per_class) std::cout << ' ' << n;
-  std::cout << '\n';
+actors::IslandSetup island_setup(const RunContext& ctx, int index) {
+  const SearchOptions& o = ctx.pipeline().search;
+  actors::IslandSetup s;
+  s.space = ctx.space.get();
+  s.evolution = o.evolution;
+  s.index = index;
+  s.islands = search_islands(ctx);
+  s.generations = o.generations;
+  s.migrate_every = o.migrate_every;
+  s.results = o.results;
+  s.emigrants = o.emigrant_selection == "best" ? EmigrantSelection::best(o.emigrants) : EmigrantSelection::random(o.emigrants);
+  s.replacement = o.replacement == "worst" ? ImmigrantReplacement::worst() : ImmigrantReplacement::random();
+  if (o.topology == "ring") s.topology = Topology::ring();
+  else if (o.topology == "full") s.topology = Topology::fully_connected();
+  else s.topology = Topology::random_neighbours(std::stoi(o.topology.substr(7)), derive_seed(ctx.options.seed, stream_tag("topology"), 0));
+  s.prepare = [&ctx](FitnessFn& fitness, CostFn& cost) {
+    Scoring scoring = load_scoring(ctx, kQuantPredictor);
+    fitness = scoring.fitness;
+    cost = scoring.cost;
+  };
+  return s;
 }
 
-// Loads the data splits and reports them: the part of the pipeline every stage shares.
-void data_stage(const RunOptions& o) {
-  const auto start = std::chrono::steady_clock::now();
-  const DataSplits splits = load_splits(o.data);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const NormStats norm = norm_stats(splits.train);
-  std::cout << "data: " << o.data.dir << " (" << o.data.format << ") loaded in " << seconds << " s; train mean "
-            << norm.mean << " std " << norm.stddev << '\n';
-  print_split("train", splits.train);
-  print_split("validation", splits.val);
-  print_split("test (kept for final reports)", splits.test);
+// Rank 0 runs each stage after the other and keeps their wall times for the summary.
+struct StageClock {
+  std::vector<std::pair<std::string, double>> times;
+  template <class Fn>
+  void run(const RunContext& ctx, const std::string& name, Fn fn) {
+    if (!ctx.runs(name)) return;
+    const auto start = std::chrono::steady_clock::now();
+    fn();
+    times.emplace_back(name, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::string summary() const {
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(1) << "apq-actors: stage times:";
+    for (const auto& [name, seconds] : times) out << ' ' << name << ' ' << seconds << " s;";
+    return out.str();
+  }
+};
+
+void run_leader_stages(const RunContext& ctx, actors::Node& node, StageClock& clock) {
+  clock.run(ctx, "collect-fp", [&] { collect_fp_stage(ctx, node); });
+  clock.run(ctx, "collect-quant", [&] { collect_quant_stage(ctx, node); });
+  clock.run(ctx, "predictor", [&] { predictor_stage(ctx); });
+  clock.run(ctx, "search", [&] { search_stage(ctx, node); });
+  clock.run(ctx, "finalize", [&] { finalize_stage(ctx, node); });
 }
 
 }  // namespace
 
-int run_stages(const RunOptions& o, const ProcessInfo& process) {
-  if (process.rank == 0) {
-    std::cout << "apq-actors: config " << o.config_name << ", run dir " << o.run_dir << ", stage " << o.stage
-              << ", seed " << o.seed << ", " << process.size << " rank(s)" << std::endl;
-    std::filesystem::create_directories(o.run_dir);
-    data_stage(o);
+void prepare_cost_table(const RunContext& ctx) {
+  if (!ctx.leader()) return;
+  const std::string path = ctx.file("costs.h5");
+  if (h5::file_exists(path)) {
+    CostModel check(*ctx.space, from_records(read_cost_table(path)));  // complete for this space?
+    return;
   }
-  std::vector<std::string> pending;
-  for (const auto& name : stage_names())
-    if (o.stage == "all" || o.stage == name) pending.push_back(name);
-  if (process.rank == 0) {
-    std::cout << "apq-actors: stages not built yet (not run):";
-    for (const auto& name : pending) std::cout << ' ' << name;
-    std::cout << std::endl;
+  const std::string& source = ctx.pipeline().cost.table;
+  CostTable table;
+  if (source == "bitfusion") {
+    table = bitfusion_table(*ctx.space);
+  } else if (source == "host") {
+    say(ctx, "cost: timing every layer shape of the space on this host");
+    table = host_latency_table(*ctx.space);
+  } else {
+    table = from_records(read_cost_table(source));
   }
-  return o.stage == "all" ? 0 : 3;
+  CostModel check(*ctx.space, table);  // throws naming the first missing entry
+  write_cost_table(path, to_records(table));
+  say(ctx, "cost: " + path + " written (" + table.source + ", " + std::to_string(table.size()) + " entries)");
+}
+
+int run_stages(const RunOptions& options, const ProcessInfo& process) {
+  const RunContext ctx(options, process);
+  say(ctx, "apq-actors: config " + options.config_name + ", run dir " + options.run_dir + ", stage " + options.stage +
+               ", seed " + std::to_string(options.seed) + ", " + std::to_string(process.size) + " rank(s)");
+  MPI_Comm train_comm;  // training's all-reduces, apart from the transport's traffic
+  MPI_Comm_dup(MPI_COMM_WORLD, &train_comm);
+  int code = 0;
+  {
+    actors::Node node(MPI_COMM_WORLD, process.mpi_thread_level);
+    const actors::Layout layout = run_layout(ctx);
+    Workbench bench(ctx);
+    const actors::WorkFn work = [&bench](const actors::WorkItem& item) { return bench.run(item); };
+    for (int i = 0; i < layout.workers_per_rank(); ++i)
+      node.add(layout.worker(process.rank, i).name, actors::spawn_worker(node.system(), work, process.rank, i));
+    for (int k = 0; k < layout.num_islands(); ++k)
+      if (layout.island(k).rank == process.rank)
+        node.add(layout.island(k).name, actors::spawn_island(node.system(), node.router(), layout, island_setup(ctx, k)));
+    node.start();
+    try {
+      StageClock clock;
+      clock.run(ctx, "train", [&] { train_stage(ctx, train_comm); });
+      if (ctx.leader()) {
+        prepare_cost_table(ctx);
+        run_leader_stages(ctx, node, clock);
+        say(ctx, clock.summary());
+        say(ctx, "apq-actors: done; files in " + options.run_dir);
+        node.shutdown_all();
+      }
+    } catch (const std::exception& e) {
+      node.abort(e.what());
+    }
+    code = node.wait();
+  }
+  MPI_Comm_free(&train_comm);
+  return code;
 }
 
 }  // namespace apq

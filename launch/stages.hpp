@@ -1,11 +1,32 @@
-// Runs the requested pipeline stages on this rank.
+// The pipeline stages. Each is called on every rank in pipeline order; each decides which
+// ranks do what (SPMD training on all ranks; work items handed out from rank 0 to workers on
+// every rank; islands on every rank), and skips work already on disk (resume).
 #pragma once
-#include "launch/options.hpp"
-#include "launch/process.hpp"
+#include <mpi.h>
+
+#include "launch/run_context.hpp"
 
 namespace apq {
+namespace actors {
+class Node;
+struct Address;
+}  // namespace actors
 
-// Returns the process exit code (0 when every requested stage finished).
+// Runs the requested stages; returns the process exit code (0 when every stage finished).
 int run_stages(const RunOptions& options, const ProcessInfo& process);
+
+// Cost table of the run (costs.h5): made on rank 0 on first use, read by every rank.
+void prepare_cost_table(const RunContext& ctx);
+
+// Stage 1 on every rank (data parallel; gradients summed over `comm`).
+void train_stage(const RunContext& ctx, MPI_Comm comm);
+// Stages 2, 3 and the final fine-tune: rank 0 hands out items to every worker and writes results.
+void collect_fp_stage(const RunContext& ctx, actors::Node& node);
+void collect_quant_stage(const RunContext& ctx, actors::Node& node);
+void finalize_stage(const RunContext& ctx, actors::Node& node);
+// Stages 4-5 on rank 0.
+void predictor_stage(const RunContext& ctx);
+// Stage 7: rank 0 starts the islands on every rank and gathers their best.
+void search_stage(const RunContext& ctx, actors::Node& node);
 
 }  // namespace apq

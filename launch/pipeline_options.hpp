@@ -1,0 +1,81 @@
+// Options of the pipeline stages ([runtime], [train], [collect-fp], [collect-quant], [predictor],
+// [cost], [search], [finalize]), mapped onto the kernels' own config structs.
+#pragma once
+#include <boost/program_options/options_description.hpp>
+#include <string>
+#include <vector>
+
+#include "kernels/evolution.hpp"
+#include "kernels/predictor.hpp"
+#include "kernels/quant_jobs.hpp"
+#include "kernels/supernet_jobs.hpp"
+
+namespace apq {
+
+struct RuntimeOptions {
+  int workers_per_rank = 1;      // work-item workers on every rank
+  int max_attempts = 3;          // tries per work item before it is recorded as failed
+  double progress_seconds = 10;  // between progress lines
+};
+
+struct CollectFpOptions {
+  int samples = 200;  // <architecture, accuracy> pairs
+  EvalOptions eval;
+};
+
+struct CollectQuantOptions {
+  int samples = 40;            // <architecture, policy, accuracy> triples
+  int policies_per_arch = 10;  // for the half that shares architectures
+  QuantJobConfig job;
+};
+
+struct PredictorStageOptions {
+  std::vector<int> hidden{400, 400, 400};
+  TrainOptions fp;     // full-precision predictor on the fp dataset
+  TrainOptions quant;  // transferred (and from-scratch baseline) on the quant dataset
+};
+
+struct CostOptions {
+  std::string table = "bitfusion";  // bitfusion (analytic model), host (measured here), or a costs.h5 path
+};
+
+struct SearchOptions {
+  EvolutionConfig evolution;
+  int generations = 100;
+  int islands = 2;          // in total, placed round-robin over ranks; 0: one per rank (then results depend on the rank count)
+  int migrate_every = 5;    // generations between migrations
+  int emigrants = 5;
+  std::string topology = "ring";  // ring, full, random-K
+  std::string emigrant_selection = "best";  // best, random
+  std::string replacement = "worst";        // worst, random
+  int results = 10;         // best individuals kept in search.h5
+  bool staged = true;       // also run the staged baseline (NAS, then quantization policy)
+};
+
+struct FinalizeOptions {
+  int top_k = 3;  // best searched candidates fine-tuned and evaluated
+  QuantJobConfig job;
+};
+
+struct PipelineOptions {
+  RuntimeOptions runtime;
+  TrainConfig train;
+  CollectFpOptions collect_fp;
+  CollectQuantOptions collect_quant;
+  PredictorStageOptions predictor;
+  CostOptions cost;
+  SearchOptions search;
+  FinalizeOptions finalize;
+};
+
+// Raw text of list-valued keys, converted by finish_pipeline_options so errors name the key.
+struct PipelineText {
+  std::string phase_steps, phase_lr, hidden;
+};
+
+// Adds every pipeline section to `keys`, with the current values of `o` as defaults.
+void add_pipeline_options(boost::program_options::options_description& keys, PipelineOptions& o, PipelineText& text);
+// Converts lists and checks ranges; throws UsageError naming the key.
+void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::uint64_t seed);
+
+}  // namespace apq

@@ -1,0 +1,27 @@
+#include "launch/scoring.hpp"
+
+#include <stdexcept>
+
+#include "io/cost_table_store.hpp"
+#include "io/predictor_store.hpp"
+
+namespace apq {
+
+std::shared_ptr<CostModel> load_cost_model(const RunContext& ctx) {
+  return std::make_shared<CostModel>(*ctx.space, from_records(read_cost_table(ctx.file("costs.h5"))));
+}
+
+Scoring load_scoring(const RunContext& ctx, const std::string& name) {
+  const std::string path = ctx.file("predictors.h5");
+  const auto record = load_predictor(path, ctx.meta, name);
+  if (!record) throw std::runtime_error(path + ": no '" + name + "' predictor (run the predictor stage first)");
+  Scoring s;
+  s.predictor = std::make_shared<PredictorHandle>(PredictorHandle::load(*ctx.encoding, record->weights));
+  s.costs = load_cost_model(ctx);
+  FitnessFn inner = predictor_fitness(*s.predictor);
+  s.fitness = [predictor = s.predictor, inner](const std::vector<Individual>& v) { return inner(v); };
+  s.cost = [costs = s.costs](const Arch& a, const Policy& p) { return costs->costs(a, p); };
+  return s;
+}
+
+}  // namespace apq

@@ -1,0 +1,26 @@
+// How candidates are scored in the search: a stored predictor (fitness) and the run's cost
+// table (costs). Loaded from predictors.h5 and costs.h5 by whichever rank needs them.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "kernels/cost_model.hpp"
+#include "kernels/evolution.hpp"
+#include "io/predictor_store.hpp"
+#include "kernels/predictor.hpp"
+#include "launch/run_context.hpp"
+
+namespace apq {
+
+struct Scoring {
+  std::shared_ptr<PredictorHandle> predictor;
+  std::shared_ptr<CostModel> costs;
+  FitnessFn fitness;  // keeps `predictor` alive
+  CostFn cost;        // keeps `costs` alive
+};
+
+// `name` is a predictor of predictors.h5 (kFpPredictor, kQuantPredictor, ...).
+Scoring load_scoring(const RunContext& ctx, const std::string& name);
+std::shared_ptr<CostModel> load_cost_model(const RunContext& ctx);
+
+}  // namespace apq

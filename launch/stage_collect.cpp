@@ -1,0 +1,103 @@
+// Stages 2 and 3: the accuracy datasets. Rank 0 plans the items (each with a stable ID, its
+// architecture and policy drawn from seeds derived from the run seed and the ID), skips those
+// already on disk, hands the rest to the workers on every rank, and appends each result to the
+// dataset file as it arrives (one writer per file).
+#include <iostream>
+
+#include "actors/coordinator.hpp"
+#include "actors/layout.hpp"
+#include "actors/node.hpp"
+#include "io/cost_table_store.hpp"
+#include "io/dataset_store.hpp"
+#include "kernels/cost_model.hpp"
+#include "launch/stages.hpp"
+#include "launch/work_plan.hpp"
+#include "launch/workbench.hpp"
+
+namespace apq {
+namespace {
+
+// Architecture (and policy) of each dataset item, from the item's ID alone.
+Arch fp_arch(const RunContext& ctx, std::uint64_t id) {
+  Rng rng(derive_seed(ctx.options.seed, stream_tag("fp-arch"), id));
+  return ctx.space->sample(rng);
+}
+
+// The first half of the quant dataset pairs a random architecture with a random policy; the
+// second half draws policies_per_arch policies for each of a few random architectures.
+struct QuantPlanItem {
+  Arch arch;
+  Policy policy;
+  QuantItemKind kind;
+  std::int64_t group;
+};
+
+QuantPlanItem quant_item(const RunContext& ctx, std::uint64_t id) {
+  const auto& o = ctx.pipeline().collect_quant;
+  const std::uint64_t random_pairs = static_cast<std::uint64_t>(o.samples - o.samples / 2);
+  Rng rng(derive_seed(ctx.options.seed, stream_tag("quant-pair"), id));
+  if (id < random_pairs) {
+    Arch arch = ctx.space->sample(rng);
+    Policy policy = ctx.space->sample_policy(arch, rng);
+    return {arch, policy, QuantItemKind::random_pair, -1};
+  }
+  const auto group = static_cast<std::int64_t>((id - random_pairs) / static_cast<std::uint64_t>(o.policies_per_arch));
+  Rng group_rng(derive_seed(ctx.options.seed, stream_tag("quant-group"), static_cast<std::uint64_t>(group)));
+  Arch arch = ctx.space->sample(group_rng);
+  Policy policy = ctx.space->sample_policy(arch, rng);
+  return {arch, policy, QuantItemKind::policy_group, group};
+}
+
+}  // namespace
+
+void collect_fp_stage(const RunContext& ctx, actors::Node& node) {
+  if (!ctx.leader()) return;
+  const auto& o = ctx.pipeline().collect_fp;
+  FpDatasetWriter writer(ctx.file("fp_dataset.h5"), ctx.meta, ctx.encoding->arch_size());
+  std::vector<actors::WorkItem> items = plan_items(ctx, task::collect_fp, o.samples, writer,
+                                                   [&](actors::WorkItem& item) { item.arch = to_string(*ctx.space, fp_arch(ctx, item.id)); });
+  run_items(ctx, node, task::collect_fp, std::move(items), o.samples, [&](const actors::WorkResult& r, const actors::WorkItem& item) {
+    if (r.status != actors::WorkStatus::ok) return writer.append_failure({static_cast<std::int64_t>(r.id), r.error});
+    FpRecord rec;
+    rec.id = static_cast<std::int64_t>(r.id);
+    rec.arch = item.arch;
+    rec.arch_code = ctx.encoding->encode_arch(parse_arch(*ctx.space, item.arch));
+    rec.accuracy = r.values.at(0);
+    rec.seconds = r.values.at(1);
+    writer.append(rec);
+  });
+}
+
+void collect_quant_stage(const RunContext& ctx, actors::Node& node) {
+  if (!ctx.leader()) return;
+  const auto& o = ctx.pipeline().collect_quant;
+  const CostModel costs(*ctx.space, from_records(read_cost_table(ctx.file("costs.h5"))));
+  QuantDatasetWriter writer(ctx.file("quant_dataset.h5"), ctx.meta, ctx.encoding->arch_size(), ctx.encoding->policy_size());
+  std::vector<actors::WorkItem> items = plan_items(ctx, task::collect_quant, o.samples, writer, [&](actors::WorkItem& item) {
+    const QuantPlanItem plan = quant_item(ctx, item.id);
+    item.arch = to_string(*ctx.space, plan.arch);
+    item.policy = to_string(*ctx.space, plan.arch, plan.policy);
+  });
+  run_items(ctx, node, task::collect_quant, std::move(items), o.samples, [&](const actors::WorkResult& r, const actors::WorkItem& item) {
+    if (r.status != actors::WorkStatus::ok) return writer.append_failure({static_cast<std::int64_t>(r.id), r.error});
+    const QuantPlanItem plan = quant_item(ctx, item.id);
+    const Costs c = costs.costs(plan.arch, plan.policy);
+    QuantRecord rec;
+    rec.id = static_cast<std::int64_t>(r.id);
+    rec.arch = item.arch;
+    rec.arch_code = ctx.encoding->encode_arch(plan.arch);
+    rec.policy = item.policy;
+    rec.policy_code = ctx.encoding->encode_policy(plan.arch, plan.policy);
+    rec.kind = plan.kind;
+    rec.group = plan.group;
+    rec.accuracy = r.values.at(0);
+    rec.fp_accuracy = r.values.at(1);
+    rec.seconds = r.values.at(2);
+    rec.bitops = c.bitops;
+    rec.latency_ms = c.latency_ms;
+    rec.energy_mj = c.energy_mj;
+    writer.append(rec);
+  });
+}
+
+}  // namespace apq

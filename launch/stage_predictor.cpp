@@ -1,0 +1,122 @@
+// Stages 4 and 5 on rank 0: the full-precision predictor on fp_dataset.h5, then the
+// quantization-aware predictor transferred from it, and the same network trained from scratch
+// on the quantized pairs as the baseline transfer is measured against. Metrics are on pairs
+// held out from training (a split of each dataset from the run seed).
+#include <algorithm>
+#include <numeric>
+#include <sstream>
+
+#include "io/dataset_store.hpp"
+#include "io/predictor_store.hpp"
+#include "kernels/predictor.hpp"
+#include "launch/stages.hpp"
+
+namespace apq {
+namespace {
+
+struct Split {
+  PredictorDataset train, heldout;
+};
+
+// A deterministic permutation of the pairs; the first `holdout` fraction is held out.
+Split split_pairs(const PredictorDataset& all, double holdout, std::uint64_t seed) {
+  std::vector<int> order(all.archs.size());
+  std::iota(order.begin(), order.end(), 0);
+  Rng rng(seed);
+  for (int i = static_cast<int>(order.size()) - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+  const int n_held = std::max(2, static_cast<int>(holdout * static_cast<double>(order.size())));
+  Split s;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    PredictorDataset& part = static_cast<int>(k) < n_held ? s.heldout : s.train;
+    part.archs.push_back(all.archs[order[k]]);
+    if (!all.policies.empty()) part.policies.push_back(all.policies[order[k]]);
+    part.accuracy.push_back(all.accuracy[order[k]]);
+  }
+  return s;
+}
+
+PredictorDataset fp_pairs(const RunContext& ctx, const FpDataset& data) {
+  PredictorDataset d;
+  for (const auto& r : data.records) {
+    d.archs.push_back(parse_arch(*ctx.space, r.arch));
+    d.accuracy.push_back(static_cast<float>(r.accuracy));
+  }
+  return d;
+}
+
+PredictorDataset quant_pairs(const RunContext& ctx, const QuantDataset& data) {
+  PredictorDataset d;
+  for (const auto& r : data.records) {
+    d.archs.push_back(parse_arch(*ctx.space, r.arch));
+    d.policies.push_back(parse_policy(*ctx.space, d.archs.back(), r.policy));
+    d.accuracy.push_back(static_cast<float>(r.accuracy));
+  }
+  return d;
+}
+
+// Trains `handle` on split.train, scores split.heldout, stores both under `name`.
+void train_and_store(const RunContext& ctx, const std::string& name, PredictorHandle& handle, const Split& split,
+                     const TrainOptions& options) {
+  const auto& hidden = ctx.pipeline().predictor.hidden;
+  const PredictorMetrics training = handle.train(split.train, options);
+  std::vector<float> predicted(split.heldout.archs.size());
+  handle.predict(split.heldout.archs, split.heldout.policies, predicted.data());
+  const PredictorMetrics held = evaluate_predictions(predicted, split.heldout.accuracy);
+  PredictorRecord record;
+  record.arch_size = ctx.encoding->arch_size();
+  record.policy_size = handle.quantization_aware() ? ctx.encoding->policy_size() : 0;
+  record.hidden.assign(hidden.begin(), hidden.end());
+  record.epochs = training.epochs;
+  record.n_train = static_cast<std::int64_t>(split.train.archs.size());
+  record.n_heldout = static_cast<std::int64_t>(split.heldout.archs.size());
+  record.rmse = held.rmse;
+  record.pearson = held.pearson;
+  record.kendall_tau = held.kendall_tau;
+  record.mean_target = std::accumulate(split.heldout.accuracy.begin(), split.heldout.accuracy.end(), 0.0) /
+                       static_cast<double>(split.heldout.accuracy.size());
+  record.weights = handle.save();
+  record.heldout_target.assign(split.heldout.accuracy.begin(), split.heldout.accuracy.end());
+  record.heldout_predicted.assign(predicted.begin(), predicted.end());
+  save_predictor(ctx.file("predictors.h5"), ctx.meta, name, record);
+  std::ostringstream line;
+  line.precision(4);
+  line << "predictor: " << name << " trained on " << record.n_train << " pairs (" << training.epochs << " epochs); held-out "
+       << record.n_heldout << ": RMSE " << held.rmse << ", Pearson " << held.pearson << ", Kendall tau " << held.kendall_tau;
+  say(ctx, line.str());
+}
+
+// A stored predictor is current when it was trained on the dataset's present size.
+bool current(const RunContext& ctx, const std::string& name, std::size_t pairs) {
+  const auto stored = load_predictor(ctx.file("predictors.h5"), ctx.meta, name);
+  return stored && static_cast<std::size_t>(stored->n_train + stored->n_heldout) == pairs;
+}
+
+}  // namespace
+
+void predictor_stage(const RunContext& ctx) {
+  if (!ctx.leader()) return;
+  const auto& o = ctx.pipeline().predictor;
+  const PredictorDataset fp_all = fp_pairs(ctx, read_fp_dataset(ctx.file("fp_dataset.h5")));
+  const PredictorDataset quant_all = quant_pairs(ctx, read_quant_dataset(ctx.file("quant_dataset.h5")));
+  if (fp_all.archs.size() < 10 || quant_all.archs.size() < 4)
+    throw std::runtime_error("predictor: too few pairs to train on (" + std::to_string(fp_all.archs.size()) + " fp, " +
+                             std::to_string(quant_all.archs.size()) + " quantized); collect more first");
+  if (current(ctx, kFpPredictor, fp_all.archs.size()) && current(ctx, kQuantPredictor, quant_all.archs.size()) &&
+      current(ctx, kQuantScratchPredictor, quant_all.archs.size())) {
+    say(ctx, "predictor: predictors.h5 is up to date with the datasets, skipping");
+    return;
+  }
+  const Split fp = split_pairs(fp_all, o.fp.holdout_fraction, derive_seed(ctx.options.seed, stream_tag("fp-holdout"), 0));
+  const Split quant = split_pairs(quant_all, o.fp.holdout_fraction, derive_seed(ctx.options.seed, stream_tag("quant-holdout"), 0));
+  PredictorConfig config;
+  config.hidden = o.hidden;
+  PredictorHandle full_precision(*ctx.encoding, config, derive_seed(ctx.options.seed, stream_tag("predictor-init"), 0));
+  train_and_store(ctx, kFpPredictor, full_precision, fp, o.fp);
+  PredictorHandle transferred = full_precision.transfer(derive_seed(ctx.options.seed, stream_tag("predictor-transfer"), 0));
+  train_and_store(ctx, kQuantPredictor, transferred, quant, o.quant);
+  config.quantization_aware = true;
+  PredictorHandle scratch(*ctx.encoding, config, derive_seed(ctx.options.seed, stream_tag("predictor-scratch"), 0));
+  train_and_store(ctx, kQuantScratchPredictor, scratch, quant, o.quant);
+}
+
+}  // namespace apq

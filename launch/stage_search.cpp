@@ -1,0 +1,130 @@
+// Stage 7: the joint search on evolution islands spread over the ranks, migrating over the
+// configured topology; rank 0 starts them, gathers their best and writes search.h5. Then the
+// staged baseline (best full-precision architecture first, then its best policy) under the
+// same budget, for comparison.
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+
+#include "actors/island.hpp"
+#include "actors/node.hpp"
+#include "io/search_store.hpp"
+#include "kernels/staged_search.hpp"
+#include "launch/scoring.hpp"
+#include "launch/stages.hpp"
+#include "launch/work_plan.hpp"
+
+namespace apq {
+namespace {
+
+SearchBudget store_budget(const Budget& b) { return {b.latency_ms, b.energy_mj, b.bitops}; }
+
+SearchResult to_result(const RunContext& ctx, const Individual& ind, int rank, int island) {
+  SearchResult r;
+  r.rank = rank;
+  r.arch = to_string(*ctx.space, ind.arch);
+  r.policy = to_string(*ctx.space, ind.arch, ind.policy);
+  r.predicted_accuracy = ind.fitness;
+  r.latency_ms = ind.costs.latency_ms;
+  r.energy_mj = ind.costs.energy_mj;
+  r.bitops = ind.costs.bitops;
+  r.island = island;
+  return r;
+}
+
+std::string describe(const SearchResult& r) {
+  std::ostringstream out;
+  out << std::setprecision(4) << "predicted top-1 " << r.predicted_accuracy << ", latency " << r.latency_ms << " ms, energy "
+      << r.energy_mj << " mJ, BitOps " << r.bitops << "\n    arch   " << r.arch << "\n    policy " << r.policy;
+  return out.str();
+}
+
+bool has_results(const std::string& path, const std::string& method) {
+  if (!h5::file_exists(path)) return false;
+  for (const auto& set : read_search(path).sets)
+    if (set.method == method && set.completed) return true;
+  return false;
+}
+
+// Sends every island its start request and collects the answers (an island's error is thrown here).
+std::vector<actors::IslandOutcome> run_islands(const RunContext& ctx, actors::Node& node) {
+  const actors::Layout layout = run_layout(ctx);
+  caf::scoped_actor self(node.system());
+  actors::WorkItem start;
+  start.task = "search";
+  start.seed = ctx.pipeline().search.evolution.seed;
+  // Start every island before waiting for any: they depend on each other's migrants.
+  using Handle = decltype(node.router().request(self.ptr(), layout.island(0), start));
+  std::vector<Handle> pending;
+  for (int k = 0; k < layout.num_islands(); ++k) {
+    start.id = static_cast<std::uint64_t>(k);
+    pending.push_back(node.router().request(self.ptr(), layout.island(k), start));
+  }
+  std::vector<actors::IslandOutcome> outcomes(layout.num_islands());
+  for (int k = 0; k < layout.num_islands(); ++k) {
+    std::string error;
+    pending[k].receive(
+        [&](actors::WorkResult& r) { outcomes[k] = actors::read_island_result(*ctx.space, r.ints, r.values); },
+        [&](caf::error& e) { error = "search: island " + std::to_string(k) + ": " + node.system().render(e); });
+    if (!error.empty()) throw std::runtime_error(error);
+  }
+  return outcomes;
+}
+
+void joint_search(const RunContext& ctx, actors::Node& node, const std::string& path) {
+  const auto& o = ctx.pipeline().search;
+  say(ctx, "search: joint search on " + std::to_string(search_islands(ctx)) + " island(s), " + std::to_string(o.generations) +
+               " generations, budget " + o.evolution.budget.describe());
+  const auto outcomes = run_islands(ctx, node);
+  std::vector<std::pair<Individual, int>> all;
+  std::vector<HistoryRow> history;
+  for (std::size_t k = 0; k < outcomes.size(); ++k) {
+    for (const auto& ind : outcomes[k].best) all.emplace_back(ind, static_cast<int>(k));
+    for (const auto& row : outcomes[k].history)
+      history.push_back({static_cast<std::int64_t>(row[0]), static_cast<std::int64_t>(row[1]), row[2], row[3],
+                         static_cast<std::int64_t>(row[4])});
+  }
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first.fitness > b.first.fitness; });
+  std::vector<SearchResult> results;
+  std::vector<Individual> kept;
+  for (const auto& [ind, island] : all) {
+    if (static_cast<int>(results.size()) >= o.results) break;
+    if (std::any_of(kept.begin(), kept.end(), [&](const Individual& k) { return same_candidate(k, ind); })) continue;
+    kept.push_back(ind);
+    results.push_back(to_result(ctx, ind, static_cast<int>(results.size()), island));
+  }
+  SearchWriter writer(path, ctx.meta, "joint", store_budget(o.evolution.budget));
+  writer.truncate_history(0);  // a search that did not finish left partial history
+  writer.append_history(history);
+  writer.write_results(results);
+  say(ctx, "search: best joint candidate: " + describe(results.front()));
+}
+
+void staged_search_baseline(const RunContext& ctx, const std::string& path) {
+  const auto& o = ctx.pipeline().search;
+  StagedConfig config;
+  config.evolution = o.evolution;
+  config.arch_generations = o.generations;
+  config.policy_generations = o.generations;
+  const Scoring fp = load_scoring(ctx, kFpPredictor);
+  const Scoring joint = load_scoring(ctx, kQuantPredictor);
+  const StagedResult staged = staged_search(*ctx.space, config, fp.fitness, joint.fitness, joint.cost);
+  SearchWriter writer(path, ctx.meta, "staged", store_budget(o.evolution.budget));
+  writer.truncate_history(0);
+  writer.write_results({to_result(ctx, staged.final, 0, -1)});
+  say(ctx, "search: best staged candidate (architecture first, then policy): " + describe(to_result(ctx, staged.final, 0, -1)));
+}
+
+}  // namespace
+
+void search_stage(const RunContext& ctx, actors::Node& node) {
+  if (!ctx.leader()) return;
+  const std::string path = ctx.file("search.h5");
+  if (has_results(path, "joint")) say(ctx, "search: joint results are in " + path + ", skipping");
+  else joint_search(ctx, node, path);
+  if (!ctx.pipeline().search.staged) return;
+  if (has_results(path, "staged")) say(ctx, "search: staged results are in " + path + ", skipping");
+  else staged_search_baseline(ctx, path);
+}
+
+}  // namespace apq

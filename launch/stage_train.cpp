@@ -1,0 +1,80 @@
+// Stage 1: the once-for-all supernet, trained data parallel on every rank with progressive
+// shrinking. Every rank holds a replica and works on its micro-batches of each global batch;
+// gradients are summed over MPI in the trainer's few flat buckets. Rank 0 writes supernet.h5.
+#include <climits>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "io/checkpoint_store.hpp"
+#include "kernels/supernet_jobs.hpp"
+#include "launch/stages.hpp"
+
+namespace apq {
+namespace {
+
+constexpr const char* kOptimizerPrefix = "momentum/";
+
+SupernetCheckpoint to_checkpoint(const NamedArrays& arrays, const Trainer& trainer, int batch_size) {
+  SupernetCheckpoint c;
+  for (const auto& a : arrays) (a.name.rfind(kOptimizerPrefix, 0) == 0 ? c.optimizer : c.weights).push_back(a);
+  c.step = trainer.step();
+  c.phases_done = trainer.phase();
+  c.phase = phase_name(std::min(trainer.phase(), kTrainPhases - 1));
+  c.completed = trainer.done();
+  c.images_seen = trainer.step() * batch_size;
+  return c;
+}
+
+NamedArrays from_checkpoint(const SupernetCheckpoint& c) {
+  NamedArrays all = c.weights;
+  all.insert(all.end(), c.optimizer.begin(), c.optimizer.end());
+  return all;
+}
+
+AllReduceSum mpi_allreduce(MPI_Comm comm) {
+  return [comm](float* data, std::size_t count) {
+    for (std::size_t done = 0; done < count;) {  // MPI counts are int
+      const int n = static_cast<int>(std::min<std::size_t>(count - done, INT_MAX / 2));
+      MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_FLOAT, MPI_SUM, comm);
+      done += static_cast<std::size_t>(n);
+    }
+  };
+}
+
+}  // namespace
+
+void train_stage(const RunContext& ctx, MPI_Comm comm) {
+  const TrainConfig& config = ctx.pipeline().train;
+  const std::string path = ctx.file("supernet.h5");
+  const auto saved = load_checkpoint(path, ctx.meta);  // every rank reads the same file
+  if (saved && saved->completed) {
+    say(ctx, "train: " + path + " is complete (step " + std::to_string(saved->step) + "), skipping");
+    return;
+  }
+  const int world = ctx.process.size;
+  Trainer trainer(ctx.options.space, config, ctx.data.train, ctx.process.rank, world,
+                  world > 1 ? mpi_allreduce(comm) : AllReduceSum{});
+  if (saved) {
+    trainer.restore(from_checkpoint(*saved));
+    say(ctx, "train: resuming from " + path + " at step " + std::to_string(trainer.step()));
+  }
+  say(ctx, "train: " + std::to_string(trainer.total_steps()) + " steps, global batch " +
+               std::to_string(config.batch_size) + " in " + std::to_string(config.micro_batches) +
+               " micro-batches over " + std::to_string(world) + " rank(s)");
+  const auto on_progress = [&](const TrainProgress& p) {
+    std::ostringstream line;
+    line << "train: step " << p.step << "/" << p.total_steps << " phase " << phase_name(p.phase) << " loss "
+         << std::fixed << std::setprecision(4) << p.loss << " lr " << std::setprecision(5) << p.lr << " "
+         << std::setprecision(0) << p.images_per_second * world << " img/s";
+    say(ctx, line.str());
+  };
+  const auto on_checkpoint = [&](const NamedArrays& arrays) {
+    if (ctx.leader()) save_checkpoint(path, ctx.meta, to_checkpoint(arrays, trainer, config.batch_size));
+  };
+  trainer.run(on_progress, on_checkpoint);
+  on_checkpoint(trainer.checkpoint());  // the final one, marked completed
+  say(ctx, "train: done, " + path + " written");
+}
+
+}  // namespace apq

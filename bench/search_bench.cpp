@@ -14,6 +14,7 @@
 #include <chrono>
 #include <ctime>
 #include <cstdio>
+#include <cmath>
 #include <cstdlib>
 #include <algorithm>
 #include <string>
@@ -101,6 +102,71 @@ double flops_per_candidate(const PredictorHandle& p, double hot_rows) {
   return flops + 2.0 * w.output_layer.in;
 }
 
+// Best of interleaved rounds (in CPU time): the fp32 GEMM baseline and the predictor side by side.
+double predictor_rate(const PredictorHandle& p, const std::vector<Arch>& archs, const std::vector<Policy>& policies,
+                      double& gemm) {
+  std::vector<float> out(archs.size());
+  for (int i = 0; i < 20; ++i) p.predict(archs, policies, out.data());
+  double rate = 0;
+  for (int round = 0; round < 5; ++round) {
+    gemm = std::max(gemm, gemm_gflops());
+    const int reps = 300;
+    const double t = cpu_now();
+    for (int i = 0; i < reps; ++i) p.predict(archs, policies, out.data());
+    rate = std::max(rate, static_cast<double>(archs.size()) * reps / (cpu_now() - t));
+  }
+  return rate;
+}
+
+struct LoopFigures {
+  double cpu_rate = 0, wall_rate = 0, predict_share = 0, cost_share = 0;
+  long long rejected = 0;
+};
+
+// Candidates per CPU-second of the whole loop (best of 3 runs with the same seed), then one run
+// with timers around predict and cost for the split (wall clock, so only indicative).
+LoopFigures loop_rate(const SearchSpace& space, const EvolutionConfig& config, const FitnessFn& predict,
+                      const CostFn& cost, int generations) {
+  LoopFigures f;
+  double cpu_seconds = 1e30, wall_seconds = 1e30;
+  long long candidates = 0;
+  for (int round = 0; round < 3; ++round) {
+    Evolution run(space, config, predict, cost);
+    run.initialize();
+    const double t = cpu_now();
+    const auto w = Clock::now();
+    run.run(generations);
+    cpu_seconds = std::min(cpu_seconds, cpu_now() - t);
+    wall_seconds = std::min(wall_seconds, since(w));
+    candidates = run.evaluated() - config.population;
+  }
+  f.cpu_rate = static_cast<double>(candidates) / cpu_seconds;
+  f.wall_rate = static_cast<double>(candidates) / wall_seconds;
+  double predict_seconds = 0, cost_seconds = 0;
+  const FitnessFn timed_fitness = [&](const std::vector<Individual>& pop) {
+    const auto t = Clock::now();
+    std::vector<float> out = predict(pop);
+    predict_seconds += since(t);
+    return out;
+  };
+  const CostFn timed_cost = [&](const Arch& a, const Policy& p) {
+    const auto t = Clock::now();
+    const Costs c = cost(a, p);
+    cost_seconds += since(t);
+    return c;
+  };
+  Evolution timed(space, config, timed_fitness, timed_cost);
+  timed.initialize();
+  predict_seconds = cost_seconds = 0;
+  const auto t = Clock::now();
+  timed.run(generations);
+  const double total = since(t);
+  f.predict_share = 100 * predict_seconds / total;
+  f.cost_share = 100 * cost_seconds / total;
+  f.rejected = timed.rejected();
+  return f;
+}
+
 void run_case(const char* name, const SpaceSpec& spec, int generations) {
   const SearchSpace space(spec);
   const Encoding encoding(space);
@@ -149,70 +215,51 @@ void run_case(const char* name, const SpaceSpec& spec, int generations) {
     hot += static_cast<double>(rows.size());
   }
   hot /= 100.0;
-  std::vector<float> out(100);
-  for (int i = 0; i < 20; ++i) qa.predict(archs, policies, out.data());
-  // Best of interleaved rounds (in CPU time): GEMM and predictor are timed side by side.
-  double predict_rate = 0, gemm = 0;
-  for (int round = 0; round < 5; ++round) {
-    gemm = std::max(gemm, gemm_gflops());
-    const int reps = 300;
-    const double t = cpu_now();
-    for (int i = 0; i < reps; ++i) qa.predict(archs, policies, out.data());
-    predict_rate = std::max(predict_rate, 100.0 * reps / (cpu_now() - t));
+  PredictorHandle qa16(encoding, qa.weights());
+  qa16.set_inference_precision(InferencePrecision::bf16);
+  const bool have_bf16 = qa16.inference_precision() == InferencePrecision::bf16;
+  for (const PredictorHandle* p : {&qa, &qa16}) {
+    if (p == &qa16 && !have_bf16) {
+      std::printf("  bf16: this CPU has no AVX512-BF16, skipped\n");
+      break;
+    }
+    double gemm = 0;
+    const double rate = predictor_rate(*p, archs, policies, gemm);
+    const double gflops = rate * flops_per_candidate(*p, hot) / 1e9;
+    std::printf("  predictor alone (%s), batch 100: %.0f candidates/s, %.1f GFLOP/s = %.2f x the fp32 1024^2 sgemm (%.1f GFLOP/s)\n",
+                p == &qa ? "fp32" : "bf16", rate, gflops, gflops / gemm, gemm);
   }
-  const double gflops = predict_rate * flops_per_candidate(qa, hot) / 1e9;
-  std::printf("  predictor alone, batch 100: %.0f candidates/s, %.1f GFLOP/s = %.2f x the 1024^2 sgemm (%.1f GFLOP/s)\n",
-              predict_rate, gflops, gflops / gemm, gemm);
+  if (have_bf16) {
+    std::vector<float> exact(q_test.archs.size()), fast(q_test.archs.size());
+    qa.predict(q_test.archs, q_test.policies, exact.data());
+    qa16.predict(q_test.archs, q_test.policies, fast.data());
+    double worst = 0;
+    for (std::size_t i = 0; i < exact.size(); ++i) worst = std::max(worst, static_cast<double>(std::abs(exact[i] - fast[i])));
+    const PredictorMetrics m = qa16.evaluate(q_test);
+    std::printf("  bf16 vs fp32 on the 2000 test pairs: max |difference| %.5f, Kendall tau between them %.4f; bf16 test RMSE %.4f tau %.3f\n",
+                worst, kendall_tau(fast, exact), m.rmse, m.kendall_tau);
+  }
 
   // The whole search loop: operators + encode + predict + cost, one generation at a time.
   const CostModel model(space, bitfusion_table(space));
-  double cost_seconds = 0, fitness_seconds = 0;
   const CostFn cost = [&](const Arch& a, const Policy& p) { return model.costs(a, p); };
   const FitnessFn predict = predictor_fitness(qa);
-  const FitnessFn timed_fitness = [&](const std::vector<Individual>& pop) {
-    const auto t = Clock::now();
-    std::vector<float> f = predict(pop);
-    fitness_seconds += since(t);
-    return f;
-  };
-  const CostFn timed_cost = [&](const Arch& a, const Policy& p) {
-    const auto t = Clock::now();
-    const Costs c = model.costs(a, p);
-    cost_seconds += since(t);
-    return c;
-  };
   const Arch lo = space.smallest(), hi = space.largest();
   const double lo_ms = model.costs(lo, space.uniform_policy(lo, 4)).latency_ms;
   const double hi_ms = model.costs(hi, space.uniform_policy(hi, 8)).latency_ms;
   EvolutionConfig evo_config;
   evo_config.budget.latency_ms = lo_ms + 0.3 * (hi_ms - lo_ms);
   evo_config.seed = 7;
-  double loop_seconds = 1e30, wall_seconds = 1e30;
-  long long loop_candidates = 0;
-  for (int round = 0; round < 3; ++round) {  // best of 3 (shared machine); same seed, same search
-    Evolution run(space, evo_config, predict, cost);
-    run.initialize();
-    const double t = cpu_now();
-    const auto w = Clock::now();
-    run.run(generations);
-    loop_seconds = std::min(loop_seconds, cpu_now() - t);
-    wall_seconds = std::min(wall_seconds, since(w));
-    loop_candidates = run.evaluated() - evo_config.population;
+  for (const PredictorHandle* p : {&qa, &qa16}) {
+    if (p == &qa16 && !have_bf16) break;
+    const LoopFigures f = loop_rate(space, evo_config, predictor_fitness(*p), cost, generations);
+    std::printf("  search loop (%s, %s, %d generations): %.0f candidates per CPU-second on one core (wall clock: %.0f/s); "
+                "%.1f%% of the time in predict, %.1f%% in cost, the rest operators; %lld draws rejected\n",
+                p == &qa ? "fp32" : "bf16", evo_config.budget.describe().c_str(), generations, f.cpu_rate, f.wall_rate,
+                f.predict_share, f.cost_share, f.rejected);
   }
-  const double loop_rate = static_cast<double>(loop_candidates) / loop_seconds;
   Evolution evo(space, evo_config, predict, cost);
   evo.run(generations);
-  Evolution timed(space, evo_config, timed_fitness, timed_cost);
-  timed.initialize();
-  cost_seconds = fitness_seconds = 0;
-  const auto t1 = Clock::now();
-  timed.run(generations);
-  const double timed_seconds = since(t1);
-  std::printf("  search loop (%s, %d generations): %.0f candidates per CPU-second on one core (wall clock: %.0f/s); "
-              "%.1f%% of the time in predict, %.1f%% in cost, the rest operators; %lld draws rejected\n",
-              evo_config.budget.describe().c_str(), generations, loop_rate,
-              static_cast<double>(loop_candidates) / wall_seconds, 100 * fitness_seconds / timed_seconds,
-              100 * cost_seconds / timed_seconds, timed.rejected());
   const Individual& best = evo.best();
   std::printf("  joint search best: predicted %.4f, synthetic truth %.4f, latency %.3f ms\n    %s\n    %s\n", best.fitness,
               truth.quantized(best.arch, best.policy), best.costs.latency_ms, to_string(space, best.arch).c_str(),

@@ -6,10 +6,14 @@
 // the GEMMs (measured 9.7 us of 17.7 us per candidate). So the table is stored in column tiles of
 // 16 floats: one tile of every row is 64 B x features (24 KB for the APQ-size space) and stays in
 // L1 while every candidate of the batch sums its rows for that tile in one vector register.
+// InferencePrecision::bf16 runs the hidden GEMMs in bfloat16 with fp32 accumulation (oneDNN):
+// 192 vs 93 GFLOP/s for 100x400x400 on this AVX512-BF16 core.
 // Only per-operator ATen headers are included, to keep builds short.
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/from_blob.h>
 #include <ATen/ops/mm.h>
+
+#include <cstdint>
 
 #include <algorithm>
 #include <cstdlib>
@@ -127,13 +131,16 @@ struct PredictorHandle::Engine {
   bool quantization_aware = false;
   std::vector<std::vector<float>> hidden_weight, hidden_bias;
   std::vector<at::Tensor> hidden_t;  // views of hidden_weight, [out x in]
+  bool bf16 = false;
+  std::vector<at::Tensor> hidden_bf16;                 // bfloat16 copies of hidden_t
+  mutable std::vector<std::uint16_t> bf16_x, bf16_y;   // bfloat16 activations
   std::vector<float> output_weight;
   float output_bias = 0.0f;
   // Scratch (mutable: predict is logically const).
   mutable std::vector<float> act_a, act_b;
   mutable std::vector<int> hot, scratch, begin, arch_count;
 
-  explicit Engine(const PredictorWeights& w) {
+  Engine(const PredictorWeights& w, bool use_bf16) : bf16(use_bf16) {
     width0 = w.arch_layer.out;
     tiles = (width0 + kLanes - 1) / kLanes;
     padded0 = tiles * kLanes;
@@ -167,6 +174,11 @@ struct PredictorHandle::Engine {
     output_bias = w.output_layer.bias[0];
     act_a.resize(static_cast<std::size_t>(kChunk) * max_width);
     act_b.resize(act_a.size());
+    if (bf16) {
+      for (const at::Tensor& t : hidden_t) hidden_bf16.push_back(t.to(at::kBFloat16));
+      bf16_x.resize(act_a.size());
+      bf16_y.resize(act_a.size());
+    }
   }
 
   // One-hot positions of m candidates, flattened: arch features, then policy features + offset.
@@ -204,7 +216,15 @@ struct PredictorHandle::Engine {
         const int next = static_cast<int>(hidden_t[l].size(0));
         at::Tensor xt = at::from_blob(x, {m, width}, {stride, 1});
         at::Tensor yt = at::from_blob(y, {m, next});
-        at::mm_out(yt, xt, hidden_t[l].t());
+        if (bf16) {
+          at::Tensor xb = at::from_blob(bf16_x.data(), {m, width}, at::kBFloat16);
+          at::Tensor yb = at::from_blob(bf16_y.data(), {m, next}, at::kBFloat16);
+          xb.copy_(xt);
+          at::mm_out(yb, xb, hidden_bf16[l].t());
+          yt.copy_(yb);
+        } else {
+          at::mm_out(yt, xt, hidden_t[l].t());
+        }
         predictor_detail::bias_relu(y, hidden_bias[l].data(), m, next);
         std::swap(x, y);
         width = stride = next;
@@ -234,7 +254,17 @@ PredictorHandle& PredictorHandle::operator=(PredictorHandle&&) noexcept = defaul
 
 void PredictorHandle::rebuild_engine() {
   check_weights(*encoding_, weights_);
-  engine_ = std::make_unique<Engine>(weights_);
+  engine_ = std::make_unique<Engine>(weights_, precision_ == InferencePrecision::bf16);
+}
+
+bool bf16_inference_supported() { return __builtin_cpu_supports("avx512bf16"); }
+
+void PredictorHandle::set_inference_precision(InferencePrecision precision) {
+  const InferencePrecision effective =
+      precision == InferencePrecision::bf16 && !bf16_inference_supported() ? InferencePrecision::fp32 : precision;
+  if (effective == precision_) return;
+  precision_ = effective;
+  rebuild_engine();
 }
 
 void PredictorHandle::predict(std::size_t n, const Arch* const* archs, const Policy* const* policies, float* out) const {

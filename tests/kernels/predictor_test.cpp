@@ -88,6 +88,34 @@ TEST_F(PredictorTest, SparseInferenceMatchesDenseReference) {
   EXPECT_NEAR(out[5], dense_forward(fp.weights(), encoding.encode_arch(archs[5]), nullptr), 1e-4);
 }
 
+TEST_F(PredictorTest, Bf16InferenceIsCloseToFp32) {
+  PredictorHandle qa(encoding, small_config(true), 3);
+  if (!bf16_inference_supported()) {
+    qa.set_inference_precision(InferencePrecision::bf16);
+    EXPECT_EQ(qa.inference_precision(), InferencePrecision::fp32);  // falls back
+    GTEST_SKIP() << "no AVX512-BF16 on this CPU";
+  }
+  Rng rng(12);
+  std::vector<Arch> archs;
+  std::vector<Policy> policies;
+  for (int i = 0; i < 200; ++i) {
+    archs.push_back(space.sample(rng));
+    policies.push_back(space.sample_policy(archs.back(), rng));
+  }
+  std::vector<float> exact(archs.size()), fast(archs.size());
+  qa.predict(archs, policies, exact.data());
+  qa.set_inference_precision(InferencePrecision::bf16);
+  ASSERT_EQ(qa.inference_precision(), InferencePrecision::bf16);
+  qa.predict(archs, policies, fast.data());
+  double spread = 0, worst = 0;
+  for (std::size_t i = 0; i < exact.size(); ++i) {
+    spread = std::max(spread, std::abs(static_cast<double>(exact[i]) - exact[0]));
+    worst = std::max(worst, std::abs(static_cast<double>(exact[i]) - fast[i]));
+  }
+  EXPECT_GT(worst, 0.0);             // it really ran in bfloat16
+  EXPECT_LT(worst, 0.02 * spread + 1e-3);  // and stayed close
+}
+
 TEST_F(PredictorTest, QuantizationAwarePredictorNeedsPolicies) {
   PredictorHandle qa(encoding, small_config(true), 3);
   std::vector<Arch> archs{space.largest()};

@@ -13,8 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include <caf/error.hpp>
 #include <caf/meta/annotation.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/none.hpp>
 
 namespace apq::actors {
 
@@ -50,6 +53,50 @@ class DecodeError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// Immutable bytes that may share the memory of a received envelope: decoding a large
+// payload into SharedBytes copies nothing (the view keeps the receive buffer alive), and
+// copying a SharedBytes shares the memory too. Encoded like std::vector<std::uint8_t>.
+class SharedBytes {
+ public:
+  SharedBytes() = default;
+  SharedBytes(std::vector<std::uint8_t> bytes) {  // NOLINT: implicit, as a vector stands in
+    auto owned = std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes));
+    data_ = owned->data();
+    size_ = owned->size();
+    owner_ = std::move(owned);
+  }
+  SharedBytes(std::shared_ptr<const void> owner, const std::uint8_t* data, std::size_t size)
+      : owner_(std::move(owner)), data_(data), size_(size) {}
+
+  const std::uint8_t* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const std::uint8_t* begin() const { return data_; }
+  const std::uint8_t* end() const { return data_ + size_; }
+  std::uint8_t operator[](std::size_t i) const { return data_[i]; }
+  std::vector<std::uint8_t> to_vector() const { return {begin(), end()}; }
+  friend bool operator==(const SharedBytes& a, const SharedBytes& b) {
+    return a.size_ == b.size_ && (a.size_ == 0 || std::memcmp(a.data_, b.data_, a.size_) == 0);
+  }
+  friend bool operator!=(const SharedBytes& a, const SharedBytes& b) { return !(a == b); }
+
+ private:
+  std::shared_ptr<const void> owner_;
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// For CAF's own inspectors (printing; CAF serialization is never used between ranks).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SharedBytes& x) {
+  std::vector<std::uint8_t> copy = x.to_vector();
+  auto restore = caf::meta::load_callback([&]() -> caf::error {
+    x = SharedBytes(std::move(copy));
+    return caf::none;
+  });
+  return f(copy, restore);
+}
 
 namespace detail {
 template <class T> struct is_vector : std::false_type {};
@@ -88,7 +135,7 @@ class ByteWriter {
       put_raw(&x, sizeof(T));
     } else if constexpr (std::is_enum_v<T>) {
       apply(static_cast<std::underlying_type_t<T>>(x));
-    } else if constexpr (std::is_same_v<T, std::string>) {
+    } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, SharedBytes>) {
       apply(static_cast<std::uint64_t>(x.size()));
       put_raw(x.data(), x.size());
     } else if constexpr (detail::is_vector<T>::value) {
@@ -111,7 +158,9 @@ class ByteWriter {
 class ByteReader {
  public:
   using result_type = void;
-  ByteReader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  // `owner` keeps `data` alive: SharedBytes fields then point into it instead of copying.
+  ByteReader(const std::uint8_t* data, std::size_t size, std::shared_ptr<const void> owner = nullptr)
+      : data_(data), size_(size), owner_(std::move(owner)) {}
   explicit ByteReader(const Bytes& bytes) : ByteReader(bytes.data(), bytes.size()) {}
 
   template <class... Ts>
@@ -165,6 +214,13 @@ class ByteReader {
       const std::size_t n = get_length(1);
       x.assign(reinterpret_cast<const char*>(data_ + pos_), n);
       pos_ += n;
+    } else if constexpr (std::is_same_v<T, SharedBytes>) {
+      const std::size_t n = get_length(1);
+      if (owner_)
+        x = SharedBytes(owner_, data_ + pos_, n);
+      else
+        x = SharedBytes(std::vector<std::uint8_t>(data_ + pos_, data_ + pos_ + n));
+      pos_ += n;
     } else if constexpr (detail::is_vector<T>::value) {
       using E = typename T::value_type;
       if constexpr (std::is_same_v<E, std::uint8_t> || std::is_same_v<E, char>) {
@@ -189,6 +245,7 @@ class ByteReader {
 
   const std::uint8_t* data_;
   std::size_t size_;
+  std::shared_ptr<const void> owner_;
   std::size_t pos_ = 0;
 };
 
@@ -206,9 +263,10 @@ Bytes encode(const T& value) {
 }
 
 // Decodes exactly one T from the bytes; throws DecodeError if short, inconsistent or too long.
+// With an `owner` of the bytes, SharedBytes fields share them instead of copying.
 template <class T>
-T decode(const std::uint8_t* data, std::size_t size) {
-  ByteReader reader(data, size);
+T decode(const std::uint8_t* data, std::size_t size, std::shared_ptr<const void> owner = nullptr) {
+  ByteReader reader(data, size, std::move(owner));
   T value{};
   reader(value);
   reader.expect_end("payload");

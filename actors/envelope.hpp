@@ -46,6 +46,7 @@ struct EnvelopeView {
   EnvelopeHeader header;
   const std::uint8_t* payload = nullptr;
   std::size_t payload_size = 0;
+  std::shared_ptr<const void> owner;  // keeps the wire alive (set by the transport)
 };
 
 // Writes the header; append the payload with encode_into(wire, value) or ByteWriter, then

@@ -23,8 +23,10 @@ struct MessageType {
   std::uint32_t id = 0;
   std::string name;
   std::uint32_t reply_id = 0;  // type id of T::Reply; 0 when T cannot be a request
-  // Decodes a payload into a caf::message holding one T; throws DecodeError.
-  caf::message (*decode)(const std::uint8_t* data, std::size_t size) = nullptr;
+  // Decodes a payload into a caf::message holding one T; throws DecodeError. `owner` keeps
+  // the bytes alive for SharedBytes fields (may be null: they copy then).
+  caf::message (*decode)(const std::uint8_t* data, std::size_t size,
+                         const std::shared_ptr<const void>& owner) = nullptr;
   // Forwards a request to a local actor and sends its reply (or error) as an envelope built
   // from `reply`. Only for request types.
   void (*serve)(caf::event_based_actor* self, const caf::actor& target, caf::message request,
@@ -50,8 +52,8 @@ MessageType describe_message_type() {
   MessageType t;
   t.id = T::type_id;
   t.name = T::type_name;
-  t.decode = [](const std::uint8_t* data, std::size_t size) {
-    return caf::make_message(decode<T>(data, size));
+  t.decode = [](const std::uint8_t* data, std::size_t size, const std::shared_ptr<const void>& owner) {
+    return caf::make_message(decode<T>(data, size, owner));
   };
   t.add_to_config = [](caf::actor_system_config& cfg) { cfg.add_message_type<T>(T::type_name); };
   using R = ReplyOf<T>;

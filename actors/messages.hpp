@@ -11,6 +11,7 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "actors/codec.hpp"
 #include "actors/type_list.hpp"
 
 namespace apq::actors {
@@ -86,7 +87,7 @@ struct Blob {
   static constexpr const char* type_name = "apq.Blob";
   using Reply = Blob;
   std::uint64_t seq = 0;
-  std::vector<std::uint8_t> bytes;
+  SharedBytes bytes;  // received without a copy: shares the envelope's buffer
   std::vector<float> floats;
 };
 

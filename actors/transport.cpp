@@ -259,7 +259,7 @@ bool Transport::send_outbox() {
   }
   for (auto& [dst, wire] : sending_) {
     if (dst == rank_) {
-      handle_arrival(wire, rank_);  // to ourselves: no MPI needed
+      handle_arrival(std::make_shared<const Bytes>(std::move(wire)), rank_);  // no MPI needed
       continue;
     }
     MPI_Request request;
@@ -302,24 +302,25 @@ bool Transport::receive_arrivals() {
     if (!flag) break;
     int count = 0;
     MPI_Get_count(&status, MPI_BYTE, &count);
-    Bytes wire(static_cast<std::size_t>(count));
-    MPI_Mrecv(wire.data(), count, MPI_BYTE, &message, &status);
+    auto wire = std::make_shared<Bytes>(static_cast<std::size_t>(count));
+    MPI_Mrecv(wire->data(), count, MPI_BYTE, &message, &status);
     ++received_;
-    bytes_received_ += wire.size();
+    bytes_received_ += wire->size();
     handle_arrival(wire, status.MPI_SOURCE);
     any = true;
   }
   return any;
 }
 
-void Transport::handle_arrival(const Bytes& wire, int source) {
+void Transport::handle_arrival(const std::shared_ptr<const Bytes>& wire, int source) {
   EnvelopeView view;
   try {
-    view = parse_envelope(wire.data(), wire.size(), rank_, source);
+    view = parse_envelope(wire->data(), wire->size(), rank_, source);
   } catch (const DecodeError& e) {
-    reject(source, wire.size(), e.what());
+    reject(source, wire->size(), e.what());
     return;
   }
+  view.owner = wire;
   if (view.header.dst_name == kTransportName) {
     handle_control(view);
     return;
@@ -328,7 +329,7 @@ void Transport::handle_arrival(const Bytes& wire, int source) {
     auto it = endpoints_.find(view.header.dst_name);
     if (it != endpoints_.end()) {
       if (!registry_.find(view.header.type_id))
-        reject(source, wire.size(), "unknown message type id " + std::to_string(view.header.type_id));
+        reject(source, wire->size(), "unknown message type id " + std::to_string(view.header.type_id));
       else
         it->second(view);
       return;
@@ -380,7 +381,7 @@ void Transport::deliver(const EnvelopeView& view, int source) {
       problem = "reply of unknown " + type_text;
     } else {
       try {
-        answer = type->decode(view.payload, view.payload_size);
+        answer = type->decode(view.payload, view.payload_size, view.owner);
       } catch (const DecodeError& e) {
         problem = "reply " + type->name + ": " + e.what();
       }
@@ -404,7 +405,7 @@ void Transport::deliver(const EnvelopeView& view, int source) {
   if (!target) return fail("no actor named '" + h.dst_name + "' on this rank");
   caf::message message;
   try {
-    message = type->decode(view.payload, view.payload_size);
+    message = type->decode(view.payload, view.payload_size, view.owner);
   } catch (const DecodeError& e) {
     return fail(type->name + " payload: " + e.what());
   }

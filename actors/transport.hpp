@@ -87,7 +87,7 @@ class Transport {
   bool send_outbox();
   bool receive_arrivals();
   bool complete_sends();
-  void handle_arrival(const Bytes& wire, int source);
+  void handle_arrival(const std::shared_ptr<const Bytes>& wire, int source);
   void handle_control(const EnvelopeView& view);
   void deliver(const EnvelopeView& view, int source);
   void reject(int source, std::size_t size, const std::string& reason);

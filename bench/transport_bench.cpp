@@ -88,7 +88,7 @@ EnvelopeHeader tell_header(int src, int dst, std::uint32_t type_id, const std::s
 // would), count Pings and report when all arrived.
 void add_rank1_endpoints(Transport& t) {
   t.register_endpoint("bench.echo", [&t](const EnvelopeView& v) {
-    Blob blob = decode<Blob>(v.payload, v.payload_size);
+    Blob blob = decode<Blob>(v.payload, v.payload_size, v.owner);
     t.post(0, make_envelope(tell_header(1, 0, Blob::type_id, "bench.back"), blob));
   });
   auto count = std::make_shared<std::size_t>(0);
@@ -109,7 +109,7 @@ struct Rank0Flags {
 void add_rank0_endpoint(Transport& t, Rank0Flags& flags) {
   t.register_endpoint("bench.back", [&flags](const EnvelopeView& v) {
     if (v.header.type_id == Blob::type_id)
-      flags.last_value = decode<Blob>(v.payload, v.payload_size).bytes.size();
+      flags.last_value = decode<Blob>(v.payload, v.payload_size, v.owner).bytes.size();
     else
       flags.last_value = decode<Ping>(v.payload, v.payload_size).seq;
     flags.arrivals.fetch_add(1, std::memory_order_release);
@@ -122,7 +122,7 @@ void wait_arrivals(Rank0Flags& flags, std::uint64_t target) {
 
 double transport_round_trip(Transport& t, Rank0Flags& flags, std::size_t bytes, int iterations) {
   Blob blob;
-  blob.bytes.assign(bytes, 1);
+  blob.bytes = std::vector<std::uint8_t>(bytes, 1);
   auto once = [&] {
     const auto target = flags.arrivals.load() + 1;
     t.post(1, make_envelope(tell_header(0, 1, Blob::type_id, "bench.echo"), blob));
@@ -138,7 +138,7 @@ double transport_round_trip(Transport& t, Rank0Flags& flags, std::size_t bytes, 
 
 double actor_round_trip(Node& node, caf::scoped_actor& self, std::size_t bytes, int iterations) {
   Blob blob;
-  blob.bytes.assign(bytes, 1);
+  blob.bytes = std::vector<std::uint8_t>(bytes, 1);
   Router router = node.router();
   bool ok = true;
   auto once = [&] {

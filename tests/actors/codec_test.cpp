@@ -84,6 +84,23 @@ TEST(Codec, HugeLengthIsRejectedWithoutAllocating) {
   EXPECT_THROW(decode<Blob>(bytes.data(), bytes.size()), DecodeError);
 }
 
+TEST(Codec, SharedBytesPointIntoTheReceiveBufferWhenGivenItsOwner) {
+  const Blob blob = sample_blob(5000);
+  auto wire = std::make_shared<const Bytes>(encode(blob));
+  const Blob shared = decode<Blob>(wire->data(), wire->size(), wire);
+  EXPECT_TRUE(same(shared, blob));
+  EXPECT_GE(shared.bytes.data(), wire->data());  // no copy: a view into the buffer
+  EXPECT_LT(shared.bytes.data(), wire->data() + wire->size());
+  const Blob copied = decode<Blob>(wire->data(), wire->size());
+  EXPECT_TRUE(same(copied, blob));
+  EXPECT_TRUE(copied.bytes.data() < wire->data() || copied.bytes.data() >= wire->data() + wire->size());
+  // The view keeps the buffer alive after the last other owner lets go.
+  std::weak_ptr<const Bytes> weak = wire;
+  wire.reset();
+  EXPECT_FALSE(weak.expired());
+  EXPECT_EQ(shared.bytes[4999], static_cast<std::uint8_t>(4999 * 131 + 7));
+}
+
 TEST(Codec, InvalidBoolIsRejected) {
   Bytes bytes{2};
   ByteReader reader(bytes);

@@ -48,10 +48,10 @@ TEST(MessageRegistry, FindsEveryCoreTypeAndDecodesIntoCafMessages) {
   EXPECT_NE(type->serve, nullptr);
   EXPECT_EQ(registry.find(Migrants::type_id)->serve, nullptr);  // tell-only
   const Bytes bytes = encode(testing::sample_item());
-  caf::message msg = type->decode(bytes.data(), bytes.size());
+  caf::message msg = type->decode(bytes.data(), bytes.size(), nullptr);
   ASSERT_TRUE(msg.match_elements<WorkItem>());
   EXPECT_TRUE(testing::same(msg.get_as<WorkItem>(0), testing::sample_item()));
-  EXPECT_THROW(type->decode(bytes.data(), bytes.size() - 1), DecodeError);
+  EXPECT_THROW(type->decode(bytes.data(), bytes.size() - 1, nullptr), DecodeError);
 }
 
 TEST(MessageRegistry, RejectsDuplicatesAndMissingReplies) {

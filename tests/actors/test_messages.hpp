@@ -105,8 +105,9 @@ inline Migrants sample_migrants() {
 inline Blob sample_blob(std::size_t n = 1000) {
   Blob x;
   x.seq = 7;
-  x.bytes.resize(n);
-  for (std::size_t i = 0; i < n; ++i) x.bytes[i] = static_cast<std::uint8_t>(i * 131 + 7);
+  std::vector<std::uint8_t> bytes(n);
+  for (std::size_t i = 0; i < n; ++i) bytes[i] = static_cast<std::uint8_t>(i * 131 + 7);
+  x.bytes = std::move(bytes);
   x.floats = special_floats();
   return x;
 }

@@ -154,12 +154,13 @@ void run_rank0(Node& node, caf::scoped_actor& self, Checks& checks) {
   // 4. A 100 MB payload there and back.
   Blob big;
   big.seq = 100;
-  big.bytes.resize(100u << 20);
+  std::vector<std::uint8_t> pattern(100u << 20);
   apq::Rng rng(7);
-  for (std::size_t i = 0; i < big.bytes.size(); i += 8) {
+  for (std::size_t i = 0; i < pattern.size(); i += 8) {
     const std::uint64_t v = rng.next();
-    std::memcpy(big.bytes.data() + i, &v, 8);
+    std::memcpy(pattern.data() + i, &v, 8);
   }
+  big.bytes = std::move(pattern);
   auto t0 = std::chrono::steady_clock::now();
   router.request(me, Address{1, "answer"}, big, seconds(120))
       .receive([&](const Blob& b) { checks.expect(b.bytes == big.bytes && b.seq == 100, "100 MB payload intact"); },

@@ -15,6 +15,10 @@ struct PredictorMetrics {
   int best_epoch = 0;         // epoch whose weights were kept
   double train_loss = 0.0;    // mean squared error on the training part at the best epoch
   double holdout_loss = 0.0;  // mean squared error on the held-out part at the best epoch
+  int train_count = 0;        // pairs trained on
+  // The held-out pairs (for stores and plots): their index in the dataset, target, prediction.
+  std::vector<int> holdout_index;
+  std::vector<float> holdout_truth, holdout_predicted;
 };
 
 // Throws std::invalid_argument when the sizes differ or fewer than 2 pairs are given.

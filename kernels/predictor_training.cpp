@@ -183,6 +183,10 @@ PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& enco
   metrics.pearson = quality.pearson;
   metrics.kendall_tau = quality.kendall_tau;
   metrics.holdout_loss = best_loss;
+  metrics.train_count = n_train;
+  metrics.holdout_index = hold;
+  metrics.holdout_truth = truth;
+  metrics.holdout_predicted = predicted;
   metrics.train_loss = torch::mse_loss(final_model.forward(train_arch_all, train_policy_all), train_y_all).item<double>();
   return metrics;
 }

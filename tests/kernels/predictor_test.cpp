@@ -244,6 +244,13 @@ TEST_F(PredictorTest, LearnsSyntheticGroundTruthAndTransfers) {
   EXPECT_GT(m.kendall_tau, 0.85) << "rmse " << m.rmse;
   EXPECT_LT(m.rmse, 0.02);
   EXPECT_EQ(m.count, 400);
+  EXPECT_EQ(m.train_count, 1600);
+  ASSERT_EQ(m.holdout_index.size(), 400u);
+  ASSERT_EQ(m.holdout_predicted.size(), 400u);
+  EXPECT_NEAR(rmse(m.holdout_predicted, m.holdout_truth), m.rmse, 1e-9);
+  const PredictorDataset fp_data = synthetic_pairs(space, truth, 2000, false, 6);
+  EXPECT_FLOAT_EQ(m.holdout_truth[7], fp_data.accuracy[m.holdout_index[7]]);
+  EXPECT_NEAR(m.holdout_predicted[7], fp.predict_one(fp_data.archs[m.holdout_index[7]]), 1e-5);
 
   PredictorHandle qa = fp.transfer(3);
   const PredictorMetrics q = qa.train(synthetic_pairs(space, truth, 600, true, 7), opt);

@@ -35,9 +35,16 @@ Split split_pairs(const PredictorDataset& all, double holdout, std::uint64_t see
   return s;
 }
 
+// Records sorted by item ID: the file holds them in arrival order, which depends on the ranks.
+template <class Record>
+std::vector<Record> by_id(std::vector<Record> records) {
+  std::sort(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.id < b.id; });
+  return records;
+}
+
 PredictorDataset fp_pairs(const RunContext& ctx, const FpDataset& data) {
   PredictorDataset d;
-  for (const auto& r : data.records) {
+  for (const auto& r : by_id(data.records)) {
     d.archs.push_back(parse_arch(*ctx.space, r.arch));
     d.accuracy.push_back(static_cast<float>(r.accuracy));
   }
@@ -46,7 +53,7 @@ PredictorDataset fp_pairs(const RunContext& ctx, const FpDataset& data) {
 
 PredictorDataset quant_pairs(const RunContext& ctx, const QuantDataset& data) {
   PredictorDataset d;
-  for (const auto& r : data.records) {
+  for (const auto& r : by_id(data.records)) {
     d.archs.push_back(parse_arch(*ctx.space, r.arch));
     d.policies.push_back(parse_policy(*ctx.space, d.archs.back(), r.policy));
     d.accuracy.push_back(static_cast<float>(r.accuracy));

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole pipeline on the tiny config under mpirun -np 2 writes every documented file, with
+# the documented layout, and apq-h5 reads them.
+source "$(dirname "$0")/lib.sh"
+run_apq 2 "$work/run" > "$work/log" 2>&1 || { cat "$work/log"; fail "the tiny run failed"; }
+grep -q "apq-actors: done" "$work/log" || fail "no closing line"
+grep -q "finalize: the best found" "$work/log" || fail "no final table"
+"$PY" "$(dirname "$0")/check_layout.py" "$work/run" || fail "layout check"
+"$APQ_H5" summary "$work/run" > "$work/summary" || fail "apq-h5 summary"
+grep -q "fp-dataset" "$work/summary" || fail "apq-h5 summary does not list the fp dataset"
+echo "e2e layout: ok"

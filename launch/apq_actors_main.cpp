@@ -2,6 +2,7 @@
 #include <exception>
 #include <iostream>
 
+#include "launch/dry_run.hpp"
 #include "launch/options.hpp"
 #include "launch/process.hpp"
 #include "launch/stages.hpp"
@@ -22,6 +23,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   apq::Process process(argc, argv);
+  if (parsed.options.dry_run) {
+    if (process.info().rank == 0) std::cout << apq::dry_run_plan(parsed.options, process.info().size);
+    return 0;
+  }
   try {
     process.configure_threads(parsed.options.threads);
     return apq::run_stages(parsed.options, process.info());

@@ -52,7 +52,9 @@ po::options_description space_section(SpaceSpec& s, SpaceText& t) {
   t.bits = join_ints(s.bits);
   po::options_description d("Search space [space]");
   d.add_options()
-      ("space.image-size", po::value(&s.image_size)->default_value(s.image_size), "input image side in pixels (images are resized to it)")
+      ("space.in-channels", po::value(&s.in_channels)->default_value(s.in_channels), "image channels (1 grey, 3 RGB; must match the data)")
+      ("space.classes", po::value(&s.num_classes)->default_value(s.num_classes), "number of classes")
+      ("space.image-size", po::value(&s.image_size)->default_value(s.image_size), "input image side in pixels (must match the data)")
       ("space.stem-width", po::value(&s.stem_width)->default_value(s.stem_width), "channels of the first conv")
       ("space.stem-stride", po::value(&s.stem_stride)->default_value(s.stem_stride), "stride of the first conv")
       ("space.first-block-width", po::value(&s.first_block_width)->default_value(s.first_block_width), "channels of the fixed first block")

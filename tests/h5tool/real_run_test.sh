@@ -41,8 +41,8 @@ for file in fp_dataset quant_dataset; do
   [ "$rows" -gt 0 ] || fail "$file: no items"
   head -1 "$work/$file.csv" | grep -q '^id,arch,arch_code\[0\]' || fail "$file.csv header: $(head -1 "$work/$file.csv")"
 done
-"$h5" export "$run/search.h5" --table joint/history | head -1 | grep -qx 'generation,island,best_fitness,mean_fitness,evaluated' ||
-  fail "joint/history header"
+"$h5" export "$run/search.h5" --table joint/history -o "$work/history.csv" || fail "export joint/history exit $?"
+head -1 "$work/history.csv" | grep -qx 'generation,island,best_fitness,mean_fitness,evaluated' || fail "joint/history header"
 
 for x in latency energy bitops; do
   "$h5" pareto "$run" --x "$x" >"$work/pareto_$x.txt" || fail "pareto --x $x exit $?"

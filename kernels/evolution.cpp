@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 
 #include "kernels/predictor.hpp"
 
@@ -198,7 +199,46 @@ void Evolution::score(std::vector<Individual>& individuals) {
   evaluated_ += static_cast<long long>(individuals.size());
 }
 
-void Evolution::sort_population() { sort_best_first(population_); }
+namespace {
+
+std::uint64_t candidate_hash(const Individual& ind) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL;
+  auto mix = [&h](int v) { h = splitmix64(h ^ static_cast<std::uint64_t>(static_cast<std::uint32_t>(v))); };
+  for (int v : ind.arch.depth) mix(v);
+  for (std::size_t i = 0; i < ind.arch.kernel.size(); ++i) {
+    mix(ind.arch.kernel[i]);
+    mix(ind.arch.mid[i]);
+    const BlockBits& b = ind.policy.blocks[i];
+    mix(b.pw_w), mix(b.pw_a), mix(b.dw_w), mix(b.dw_a);
+  }
+  return h;
+}
+
+// Keeps the first of each (arch, policy): without this, unchanged mutants (clones of the best
+// parent) fill the parent slots within a few generations and the search stops exploring.
+void remove_duplicates(std::vector<Individual>& sorted) {
+  std::unordered_multimap<std::uint64_t, std::size_t> seen;
+  std::vector<Individual> unique;
+  unique.reserve(sorted.size());
+  for (auto& ind : sorted) {
+    const std::uint64_t h = candidate_hash(ind);
+    const auto range = seen.equal_range(h);
+    if (std::any_of(range.first, range.second, [&](const auto& e) {
+          return unique[e.second].arch == ind.arch && unique[e.second].policy == ind.policy;
+        }))
+      continue;
+    seen.emplace(h, unique.size());
+    unique.push_back(std::move(ind));
+  }
+  sorted = std::move(unique);
+}
+
+}  // namespace
+
+void Evolution::sort_population() {
+  sort_best_first(population_);
+  remove_duplicates(population_);
+}
 
 void Evolution::initialize() {
   population_.clear();
@@ -222,9 +262,11 @@ void Evolution::step() {
   for (int i = 0; i < config_.crossovers; ++i)
     children.push_back(draw_within_budget(
         [&] {
-          const Individual& x = parents[rng_.below(n_parents)];
-          const Individual& y = parents[rng_.below(n_parents)];
-          return crossover(x, y);
+          // Two distinct parents: a parent crossed with itself is only its clone.
+          const int first = rng_.below(n_parents);
+          int second = n_parents > 1 ? rng_.below(n_parents - 1) : 0;
+          if (n_parents > 1 && second >= first) ++second;
+          return crossover(parents[first], parents[second]);
         },
         "crossover child"));
   score(children);

@@ -8,6 +8,8 @@
 // lowest bits. ALL children are kept (the reference drops the crossover children): with
 // Survival::parents_and_children the next population is parents + all children (25 + 50 + 50 = 125
 // with the defaults); with Survival::best_of_both it is the best `population` of parents + children.
+// Either way duplicates (same arch and policy) are dropped, keeping the first: clones of the
+// best parent would otherwise crowd out every other parent within a few generations.
 // The initial population is `population` random samples within the budget, all kept.
 // Fitness is a batched callable (the quantization-aware predictor, which sees the real bits);
 // cost is a callable (arch, policy) -> Costs from the caller (the cost model).

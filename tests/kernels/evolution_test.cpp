@@ -99,11 +99,19 @@ TEST_F(EvolutionTest, SearchStaysWithinBudgetKeepsAllChildrenAndImproves) {
   Evolution evo(space, c, fitness, cost);
   evo.initialize();
   EXPECT_EQ(evo.population().size(), 100u);  // all initial samples kept
-  evo.run(30);
-  EXPECT_EQ(evo.population().size(), 125u);  // 25 parents + 50 mutants + 50 crossover children
-  for (const Individual& ind : evo.population()) {
-    EXPECT_LE(ind.costs.bitops, c.budget.bitops);
-    EXPECT_NO_THROW(space.check(ind.arch, ind.policy));
+  evo.step();
+  // 25 parents + 50 mutants + 50 crossover children, less the rare duplicates (dropped).
+  EXPECT_GE(evo.population().size(), 120u);
+  EXPECT_LE(evo.population().size(), 125u);
+  evo.run(29);
+  const auto& pop = evo.population();
+  EXPECT_GT(pop.size(), 100u);
+  EXPECT_LE(pop.size(), 125u);
+  for (std::size_t i = 0; i < pop.size(); ++i) {
+    EXPECT_LE(pop[i].costs.bitops, c.budget.bitops);
+    EXPECT_NO_THROW(space.check(pop[i].arch, pop[i].policy));
+    for (std::size_t j = 0; j < i; ++j)
+      ASSERT_FALSE(pop[i].arch == pop[j].arch && pop[i].policy == pop[j].policy) << "duplicate " << i << " " << j;
   }
   const auto& h = evo.best_history();
   ASSERT_EQ(h.size(), 31u);
@@ -115,7 +123,8 @@ TEST_F(EvolutionTest, SearchStaysWithinBudgetKeepsAllChildrenAndImproves) {
   top.survival = Survival::best_of_both;
   Evolution trimmed(space, top, fitness, cost);
   trimmed.run(2);
-  EXPECT_EQ(trimmed.population().size(), 100u);
+  EXPECT_LE(trimmed.population().size(), 100u);
+  EXPECT_GE(trimmed.population().size(), 95u);
 }
 
 TEST_F(EvolutionTest, BudgetsOnLatencyAndEnergyTogether) {

@@ -20,6 +20,7 @@ Node::Node(MPI_Comm comm, int provided_thread_level, MessageRegistry registry, N
 }
 
 Node::~Node() {
+  if (transport_->running() && transport_->shutting_down()) transport_->wait();
   if (transport_->running())
     transport_->abort_all("rank stopped before the job shut down (an error in the main program?)");
   for (auto& a : actors_) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

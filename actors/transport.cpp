@@ -53,6 +53,7 @@ Transport::Transport(MPI_Comm comm, int provided_level, const MessageRegistry& r
 }
 
 Transport::~Transport() {
+  if (running_.load() && shutting_down()) wait();  // a clean shutdown on its way: let it end
   if (running_.load())
     abort_all("the transport was destroyed while running (the program failed before shutdown)");
   if (thread_.joinable()) thread_.join();
@@ -143,6 +144,11 @@ void Transport::abort_all(const std::string& reason) {
   }
   MPI_Abort(MPI_COMM_WORLD, 1);
   std::_Exit(1);
+}
+
+bool Transport::shutting_down() {
+  std::lock_guard<std::mutex> lock(outbox_mutex_);
+  return shutdown_requested_;
 }
 
 int Transport::wait() {

@@ -80,6 +80,8 @@ class Transport {
   // Blocks until the transport stopped: 0 after a clean shutdown.
   int wait();
   bool running() const { return running_.load(); }
+  // True once shutdown_all() was called here or a Shutdown arrived.
+  bool shutting_down();
   TransportStats stats() const;
 
  private:

@@ -119,3 +119,34 @@ TEST(Node, TransportRejectsMalformedEnvelopesAndDeliversGoodOnes) {
 
 }  // namespace
 }  // namespace apq::actors
+
+namespace apq::actors {
+namespace {
+
+TEST(Node, DestroyedRightAfterShutdownAllWaitsForTheShutdownInsteadOfAborting) {
+  {
+    Node node(MPI_COMM_WORLD, g_thread_level);
+    node.start();
+    node.shutdown_all();
+  }  // an abort here would end the test process with MPI_Abort
+  SUCCEED();
+}
+
+TEST(Node, EmptyStageReturnsAtOnce) {
+  Node node(MPI_COMM_WORLD, g_thread_level);
+  node.start();
+  StageOptions options;
+  options.name = "nothing";
+  std::vector<std::string> lines;
+  options.progress = [&lines](const std::string& line) { lines.push_back(line); };
+  const StageReport report = run_stage(node, {}, {}, options);
+  EXPECT_TRUE(report.results.empty());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].rfind("nothing: 0/0 (", 0), 0u) << lines[0];
+  EXPECT_THROW(run_stage(node, {}, make_items({1}, 1, "x"), options), std::invalid_argument);
+  node.shutdown_all();
+  EXPECT_EQ(node.wait(), 0);
+}
+
+}  // namespace
+}  // namespace apq::actors

@@ -36,7 +36,7 @@ TEST(Options, EmbeddedDefaultIsQuickConfig) {
   EXPECT_NE(o.config_name.find("quick.ini"), std::string::npos);
   EXPECT_EQ(o.stage, "all");
   EXPECT_EQ(o.run_dir, "runs/quick");
-  EXPECT_GT(o.data.subset_train, 0);  // the quick run uses a subset
+  EXPECT_GT(o.data.subset_val, 0);  // the quick run scores on a validation subset
   EXPECT_EQ(o.space.stages.size(), 4u);
 }
 
@@ -110,6 +110,40 @@ TEST(Options, ResolvedConfigListsEveryKeyInEffect) {
   EXPECT_NE(o.resolved_config.find("[space]\n"), std::string::npos);
   EXPECT_NE(o.resolved_config.find("kernels = 3,5\n"), std::string::npos);
   EXPECT_NE(o.resolved_config.find("[data]\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace apq
+
+namespace apq {
+namespace {
+
+TEST(PipelineOptions, KeysReachTheKernelConfigs) {
+  const RunOptions o = parse({"--train.phase-steps", "10,0,5,5", "--search.latency-ms", "0.2", "--search.topology", "random-2",
+                              "--collect-quant.finetune-steps", "7", "--predictor.hidden", "64,32"})
+                           .options;
+  EXPECT_EQ(o.pipeline.train.phase_steps, (std::vector<std::int64_t>{10, 0, 5, 5}));
+  EXPECT_EQ(o.pipeline.train.seed, o.seed);
+  EXPECT_DOUBLE_EQ(o.pipeline.search.evolution.budget.latency_ms, 0.2);
+  EXPECT_EQ(o.pipeline.search.topology, "random-2");
+  EXPECT_EQ(o.pipeline.collect_quant.job.finetune_steps, 7);
+  EXPECT_EQ(o.pipeline.predictor.hidden, (std::vector<int>{64, 32}));
+}
+
+TEST(PipelineOptions, BadValuesNameTheKey) {
+  EXPECT_NE(error_of({"--train.phase-steps", "1,2"}).find("train.phase-steps"), std::string::npos);
+  EXPECT_NE(error_of({"--train.batch-size", "30", "--train.micro-batches", "4"}).find("micro-batches"), std::string::npos);
+  EXPECT_NE(error_of({"--search.topology", "star"}).find("search.topology"), std::string::npos);
+  EXPECT_NE(error_of({"--search.bitops", "-1"}).find("budgets"), std::string::npos);
+  EXPECT_NE(error_of({"--collect-fp.samples", "0"}).find("collect-fp.samples"), std::string::npos);
+  EXPECT_NE(error_of({"--predictor.holdout", "1.5"}).find("predictor.holdout"), std::string::npos);
+}
+
+TEST(PipelineOptions, SeedsOfStagesFollowTheRunSeed) {
+  const RunOptions a = parse({"--seed", "1"}).options;
+  const RunOptions b = parse({"--seed", "2"}).options;
+  EXPECT_NE(a.pipeline.search.evolution.seed, b.pipeline.search.evolution.seed);
+  EXPECT_EQ(a.pipeline.search.evolution.seed, parse({"--seed", "1"}).options.pipeline.search.evolution.seed);
 }
 
 }  // namespace

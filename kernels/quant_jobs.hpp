@@ -40,4 +40,15 @@ struct QuantScore {
 QuantScore score_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy, const ImageSet& train,
                            const ImageSet& val, const QuantJobConfig& config, std::uint64_t seed);
 
+// The final fine-tune of a searched candidate: the same as score_quantized on `val`, and the
+// same fine-tuned network scored once on `test`; its weights are returned for final.h5.
+struct FinalQuantScore {
+  QuantScore val;
+  QuantScore test;
+  NamedArrays weights;  // "model/..." parameters and buffers of the fake-quantized network
+};
+FinalQuantScore finalize_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy,
+                                   const ImageSet& train, const ImageSet& val, const ImageSet& test,
+                                   const QuantJobConfig& config, std::uint64_t seed);
+
 }  // namespace apq

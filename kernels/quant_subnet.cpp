@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kernels/evaluation.hpp"
+#include "kernels/model_state.hpp"
 #include "kernels/nesterov_sgd.hpp"
 #include "kernels/quant_jobs.hpp"
 #include "kernels/supernet.hpp"
@@ -130,7 +131,8 @@ FinetuneStats finetune(torch::nn::Module& module, const ForwardFn& forward, cons
 
 QuantEvalResult quantize_and_evaluate(const StaticSubnet& source, const SearchSpace& space, const Policy& policy,
                                       const ImageSet& train, const ImageSet& val, Normalisation norm,
-                                      const QuantEvalConfig& config, std::uint64_t seed) {
+                                      const QuantEvalConfig& config, std::uint64_t seed, const ImageSet* test,
+                                      bool keep_weights) {
   if (config.calib_images < 1 || config.calib_batch < 1 || config.bn_images < 0)
     throw std::invalid_argument("quantized evaluation: calib_images and calib_batch must be at least 1");
   // Owned by a shared_ptr: module traversals (BN calibration) need shared_from_this.
@@ -158,15 +160,16 @@ QuantEvalResult quantize_and_evaluate(const StaticSubnet& source, const SearchSp
     if (bn_images.defined()) calibrate_batch_norm(net, forward, bn_images, config.calib_batch);
   }
   result.score = evaluate(net, forward, to_tensors(val, norm), config.eval_batch, config.eval_images);
+  if (test) result.test_score = evaluate(net, forward, to_tensors(*test, norm), config.eval_batch, 0);
+  if (keep_weights) append_module_state(net, "model/", result.weights);
   return result;
 }
 
 // The facade of kernels/quant_jobs.hpp (here rather than in its own file: one LibTorch
 // translation unit less to compile).
-QuantScore score_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy, const ImageSet& train,
-                           const ImageSet& val, const QuantJobConfig& c, std::uint64_t seed) {
-  SupernetState& state = net.state();
-  state.net->space().check(arch, policy);
+namespace {
+
+QuantEvalConfig eval_config(const QuantJobConfig& c) {
   QuantEvalConfig config;
   config.bn_images = c.bn_images;
   config.calib_images = c.calib_images;
@@ -181,15 +184,45 @@ QuantScore score_quantized(const SupernetHandle& net, const Arch& arch, const Po
   config.eval_batch = c.eval_batch;
   config.eval_images = c.eval_images;
   config.granularity = c.per_tensor_weights ? WeightGranularity::per_tensor : WeightGranularity::per_channel;
+  return config;
+}
+
+QuantEvalResult run_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy, const ImageSet& train,
+                              const ImageSet& val, const QuantJobConfig& c, std::uint64_t seed, const ImageSet* test,
+                              bool keep_weights) {
+  SupernetState& state = net.state();
+  state.net->space().check(arch, policy);
   const auto subnet = extract_subnet(*state.net, arch);
-  const QuantEvalResult r = quantize_and_evaluate(*subnet, state.net->space(), policy, train, val,
-                                                  Normalisation{state.mean, state.stddev}, config, seed);
+  return quantize_and_evaluate(*subnet, state.net->space(), policy, train, val, Normalisation{state.mean, state.stddev},
+                               eval_config(c), seed, test, keep_weights);
+}
+
+QuantScore to_score(const SubnetScore& s, const FinetuneStats& f) {
   QuantScore score;
-  score.top1 = r.score.top1;
-  score.loss = r.score.loss;
-  score.images = r.score.images;
-  score.finetune_images_per_second = r.finetune.images_per_second;
+  score.top1 = s.top1;
+  score.loss = s.loss;
+  score.images = s.images;
+  score.finetune_images_per_second = f.images_per_second;
   return score;
+}
+
+}  // namespace
+
+QuantScore score_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy, const ImageSet& train,
+                           const ImageSet& val, const QuantJobConfig& c, std::uint64_t seed) {
+  const QuantEvalResult r = run_quantized(net, arch, policy, train, val, c, seed, nullptr, false);
+  return to_score(r.score, r.finetune);
+}
+
+FinalQuantScore finalize_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy,
+                                   const ImageSet& train, const ImageSet& val, const ImageSet& test,
+                                   const QuantJobConfig& c, std::uint64_t seed) {
+  QuantEvalResult r = run_quantized(net, arch, policy, train, val, c, seed, &test, true);
+  FinalQuantScore out;
+  out.val = to_score(r.score, r.finetune);
+  out.test = to_score(r.test_score, r.finetune);
+  out.weights = std::move(r.weights);
+  return out;
 }
 
 }  // namespace apq

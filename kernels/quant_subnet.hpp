@@ -95,12 +95,17 @@ struct QuantEvalConfig {
 struct QuantEvalResult {
   SubnetScore score;
   FinetuneStats finetune;
+  SubnetScore test_score;  // on the optional test split (final reports only)
+  NamedArrays weights;     // the fine-tuned network's parameters and buffers, when asked for
 };
 
 // BN statistics (activations unquantized), activation ranges, fine-tuning, BN statistics again,
 // then top-1 on `val`. `source` is not changed.
+// With `test`, the same fine-tuned network is also scored on it; with `keep_weights`, its
+// parameters and buffers are returned (for final.h5).
 QuantEvalResult quantize_and_evaluate(const StaticSubnet& source, const SearchSpace& space, const Policy& policy,
                                       const ImageSet& train, const ImageSet& val, Normalisation norm,
-                                      const QuantEvalConfig& config, std::uint64_t seed);
+                                      const QuantEvalConfig& config, std::uint64_t seed,
+                                      const ImageSet* test = nullptr, bool keep_weights = false);
 
 }  // namespace apq

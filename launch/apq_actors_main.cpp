@@ -8,6 +8,7 @@
 #include "launch/stages.hpp"
 
 int main(int argc, char** argv) {
+  apq::ensure_passive_openmp(argv);
   apq::tune_allocator();
   std::string printed;
   apq::ParsedCommandLine parsed;

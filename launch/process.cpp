@@ -40,6 +40,13 @@ void tune_allocator() {
   mallopt(M_TOP_PAD, 64 << 20);
 }
 
+void ensure_passive_openmp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY")) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv);
+  // exec failed: go on with the current (active) policy rather than not at all.
+}
+
 int launcher_rank() {
   for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
     const int r = env_int(name, -1);

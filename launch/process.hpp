@@ -9,6 +9,11 @@ namespace apq {
 // every step (about 2.7x faster training here). Call first thing in main().
 void tune_allocator();
 
+// OpenMP's default spinning wait makes LibTorch collapse on a loaded machine (a BatchNorm 100x
+// slower measured here), and libgomp reads OMP_WAIT_POLICY only when it loads: if it is not set,
+// set it to PASSIVE and re-execute this program (same pid and arguments), before MPI starts.
+void ensure_passive_openmp(char** argv);
+
 // The rank as the launcher announces it before MPI starts (mpirun, srun); 0 when unknown.
 int launcher_rank();
 

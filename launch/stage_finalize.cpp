@@ -65,6 +65,7 @@ void finalize_stage(const RunContext& ctx, actors::Node& node) {
     e.predicted_accuracy = c.predicted_accuracy;
     e.val_accuracy = r.values.at(0);
     e.test_accuracy = r.values.at(1);
+    e.weights = unpack_arrays(r.text, r.values, 2, r.values.size() - 1);  // the last value is the item's seconds
     e.latency_ms = c.latency_ms;
     e.energy_mj = c.energy_mj;
     e.bitops = c.bitops;

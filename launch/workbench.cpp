@@ -1,6 +1,7 @@
 #include "launch/workbench.hpp"
 
 #include <chrono>
+#include <sstream>
 #include <stdexcept>
 
 #include "io/checkpoint_store.hpp"
@@ -57,13 +58,42 @@ actors::WorkResult Workbench::collect_quant(const actors::WorkItem& item, const 
 actors::WorkResult Workbench::finalize(const actors::WorkItem& item, const SupernetHandle& net) {
   const Arch arch = parse_arch(*ctx_.space, item.arch);
   const Policy policy = parse_policy(*ctx_.space, arch, item.policy);
-  const QuantJobConfig& job = ctx_.pipeline().finalize.job;
-  const QuantScore val = score_quantized(net, arch, policy, ctx_.data.train, ctx_.data.val, job, item.seed);
-  // The same fine-tune (same seed) scored once on the test split, for the final report only.
-  const QuantScore test = score_quantized(net, arch, policy, ctx_.data.train, ctx_.data.test, job, item.seed);
+  const FinalQuantScore score = finalize_quantized(net, arch, policy, ctx_.data.train, ctx_.data.val, ctx_.data.test,
+                                                   ctx_.pipeline().finalize.job, item.seed);
   actors::WorkResult r;
-  r.values = {val.top1, test.top1};
+  r.values = {score.val.top1, score.test.top1};
+  pack_arrays(score.weights, r.text, r.values);
   return r;
+}
+
+void pack_arrays(const NamedArrays& arrays, std::string& text, std::vector<double>& values) {
+  std::ostringstream index;
+  for (const auto& a : arrays) {
+    index << a.name;
+    for (auto d : a.shape) index << ' ' << d;
+    index << '\n';
+    values.insert(values.end(), a.values.begin(), a.values.end());
+  }
+  text = index.str();
+}
+
+NamedArrays unpack_arrays(const std::string& text, const std::vector<double>& values, std::size_t first, std::size_t end) {
+  NamedArrays arrays;
+  std::istringstream index(text);
+  std::size_t at = first;
+  for (std::string line; std::getline(index, line);) {
+    std::istringstream fields(line);
+    NamedArray a;
+    fields >> a.name;
+    std::int64_t count = 1;
+    for (std::int64_t d; fields >> d;) a.shape.push_back(d), count *= d;
+    if (at + static_cast<std::size_t>(count) > end) throw std::runtime_error("packed arrays: " + a.name + " runs past the values");
+    a.values.assign(values.begin() + static_cast<long>(at), values.begin() + static_cast<long>(at + count));
+    at += static_cast<std::size_t>(count);
+    arrays.push_back(std::move(a));
+  }
+  if (at != end) throw std::runtime_error("packed arrays: " + std::to_string(end - at) + " values left over");
+  return arrays;
 }
 
 }  // namespace apq

@@ -16,8 +16,13 @@ namespace apq {
 namespace task {
 inline constexpr const char* collect_fp = "collect-fp";        // values: top1, seconds
 inline constexpr const char* collect_quant = "collect-quant";  // values: top1, fp_top1, seconds
-inline constexpr const char* finalize = "finalize";            // values: val_top1, test_top1, seconds
+inline constexpr const char* finalize = "finalize";            // values: val_top1, test_top1, weights..., seconds
 }  // namespace task
+
+// Weights in a result: names and shapes as text lines, the numbers appended to `values`.
+void pack_arrays(const NamedArrays& arrays, std::string& text, std::vector<double>& values);
+// The arrays packed in values[first, end).
+NamedArrays unpack_arrays(const std::string& text, const std::vector<double>& values, std::size_t first, std::size_t end);
 
 class Workbench {
  public:

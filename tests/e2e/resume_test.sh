@@ -2,8 +2,8 @@
 # A run killed with SIGKILL in the middle of dataset collection, then restarted with the same
 # command, completes with every dataset item exactly once.
 source "$(dirname "$0")/lib.sh"
-samples=300
-args=(--collect-fp.samples "$samples")
+samples=2000
+args=(--collect-fp.samples "$samples" --collect-fp.calib-images 256)
 rows() { "$PY" -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['items/id']))" "$1" 2>/dev/null || echo 0; }
 
 setsid bash -c "exec $MPIEXEC --bind-to none --oversubscribe -np 2 $APQ_BIN --config $TINY --run-dir $work/run ${args[*]}" \

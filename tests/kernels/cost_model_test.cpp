@@ -1,4 +1,5 @@
 #include "kernels/cost_model.hpp"
+#include "tiny_space.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,17 +17,7 @@
 namespace apq {
 namespace {
 
-SpaceSpec tiny_spec() {
-  SpaceSpec spec;
-  spec.stem_width = 8;
-  spec.first_block_width = 8;
-  spec.stages = {{8, 2, {1, 2}}, {16, 2, {1, 2}}};
-  spec.kernels = {3, 5};
-  spec.expands = {2, 3};
-  spec.head_width = 32;
-  spec.bits = {4, 8};
-  return spec;
-}
+SpaceSpec tiny_spec() { return test::tiny_two_stage_spec(); }
 
 // A table whose entries are easy to sum by hand: latency = MACs, energy = bits product.
 CostTable counting_table(const SearchSpace& space) {

@@ -1,4 +1,5 @@
 #include "kernels/search_space.hpp"
+#include "tiny_space.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,27 +9,9 @@
 namespace apq {
 namespace {
 
-SpaceSpec tiny_spec() {
-  SpaceSpec spec;
-  spec.stem_width = 8;
-  spec.first_block_width = 8;
-  spec.stages = {{8, 2, {1, 2}}, {16, 2, {1, 2}}};
-  spec.kernels = {3, 5};
-  spec.expands = {2, 3};
-  spec.head_width = 32;
-  spec.bits = {4, 8};
-  return spec;
-}
+SpaceSpec tiny_spec() { return test::tiny_two_stage_spec(); }
 
-template <class F>
-void expect_invalid(F f, const std::string& fragment) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception, expected one mentioning \"" << fragment << "\"";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
+using test::expect_invalid;
 
 TEST(SearchSpace, DefaultSpaceSlotsAndSizes) {
   const SearchSpace space(default_fmnist_space());

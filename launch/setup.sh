@@ -36,13 +36,6 @@ configure_and_build() {
   cmake --build "$build" --parallel "$(nproc)"
 }
 
-mpi_launcher() {
-  # Root needs Open MPI's explicit consent; --bind-to none lets a rank use several cores.
-  if [ "$(id -u)" -eq 0 ]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-  fi
-  echo mpirun --bind-to none --oversubscribe -np "${APQ_RANKS:-2}"
-}
 
 install_missing_packages
 configure_and_build
@@ -51,8 +44,11 @@ case "$mode" in
   build) ;;
   run)
     cd "$root"
-    # shellcheck disable=SC2046
-    exec $(mpi_launcher) "$build/apq-actors" "$@"
+    # Root needs Open MPI's explicit consent; --bind-to none lets a rank use several cores.
+    if [ "$(id -u)" -eq 0 ]; then
+      export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    fi
+    exec mpirun --bind-to none --oversubscribe -np "${APQ_RANKS:-2}" "$build/apq-actors" "$@"
     ;;
   test)
     cd "$build"

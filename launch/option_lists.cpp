@@ -1,5 +1,6 @@
 #include "launch/option_lists.hpp"
 
+#include <cmath>
 #include <sstream>
 
 #include "launch/options.hpp"
@@ -32,6 +33,34 @@ std::string join_ints(const std::vector<int>& values) {
   std::string out;
   for (std::size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + std::to_string(values[i]);
   return out;
+}
+
+std::string join_doubles(const std::vector<double>& values) {
+  std::string out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::ostringstream one;
+    one << values[i];
+    out += (i ? "," : "") + one.str();
+  }
+  return out;
+}
+
+std::vector<double> parse_doubles(const std::string& name, const std::string& text) {
+  std::vector<double> values;
+  std::istringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    std::size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = std::string::npos;
+    }
+    while (used < item.size() && item[used] == ' ') ++used;
+    if (used != item.size() || !std::isfinite(v)) throw UsageError(name + ": '" + text + "' is not a comma-separated list of numbers");
+    values.push_back(v);
+  }
+  return values;
 }
 
 }  // namespace apq

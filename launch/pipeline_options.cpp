@@ -18,34 +18,6 @@ void key(po::options_description& d, const std::string& name, T& value, const ch
   d.add_options()(name.c_str(), po::value(&value)->default_value(value), help);  // the name is copied
 }
 
-std::string join_doubles(const std::vector<double>& values) {
-  std::string out;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    std::ostringstream one;
-    one << values[i];
-    out += (i ? "," : "") + one.str();
-  }
-  return out;
-}
-
-std::vector<double> parse_doubles(const std::string& name, const std::string& text) {
-  std::vector<double> values;
-  std::istringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    std::size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(item, &used);
-    } catch (const std::exception&) {
-      used = std::string::npos;
-    }
-    while (used < item.size() && item[used] == ' ') ++used;
-    if (used != item.size() || !std::isfinite(v)) throw UsageError(name + ": '" + text + "' is not a comma-separated list of numbers");
-    values.push_back(v);
-  }
-  return values;
-}
-
 void require(bool ok, const std::string& message) {
   if (!ok) throw UsageError(message);
 }

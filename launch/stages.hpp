@@ -9,7 +9,6 @@
 namespace apq {
 namespace actors {
 class Node;
-struct Address;
 }  // namespace actors
 
 // Runs the requested stages; returns the process exit code (0 when every stage finished).

@@ -32,6 +32,10 @@ struct TrainConfig {
   // (hard labels) and, when distill is on, the sampled subnet learns its soft targets too:
   // loss = CE + distill_weight * KL(softmax(largest) || softmax(sampled)).
   bool train_largest = true;
+  // Sandwich rule: from phase "kernel" on, each micro-batch also trains the smallest subnet of
+  // the choices opened so far (distilled like the sampled one). The smallest subnet is otherwise
+  // drawn rarely and ends up the least trained; this costs one small forward/backward per step.
+  bool train_smallest = false;
   bool distill = true;
   double distill_weight = 1.0;
   bool augment = true;       // random crop (padding 2) + horizontal flip

@@ -1,5 +1,6 @@
 #include "kernels/supernet_training.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -136,6 +137,21 @@ Arch SupernetTrainer::sample_arch(std::int64_t step) const {
   return space_.canonical(arch);
 }
 
+Arch SupernetTrainer::smallest_opened(std::int64_t step) const {
+  const int phase = phase_of(step);
+  Arch arch = space_.largest();
+  if (phase == static_cast<int>(TrainPhase::kLargest) || phase >= kTrainPhases) return arch;
+  // Per slot, not copied from space_.smallest(): its slots past the smallest depth are inactive.
+  const auto& kernels = space_.spec().kernels;
+  for (int i = 0; i < space_.num_slots(); ++i) {
+    arch.kernel[i] = *std::min_element(kernels.begin(), kernels.end());
+    const auto& mids = space_.slots()[i].mid_choices;
+    if (phase >= static_cast<int>(TrainPhase::kWidth)) arch.mid[i] = *std::min_element(mids.begin(), mids.end());
+  }
+  if (phase >= static_cast<int>(TrainPhase::kDepth)) arch.depth = space_.smallest().depth;
+  return space_.canonical(arch);
+}
+
 void SupernetTrainer::sort_channels_for_width_phase() {
   for (const auto& perm : net().sort_channels_by_importance()) sgd_->permute_state(perm.param, perm.dim, perm.index);
 }
@@ -148,6 +164,8 @@ TrainProgress SupernetTrainer::train_step() {
   const Arch arch = sample_arch(step_);
   const Arch largest = space_.largest();
   const bool with_largest = phase > 0 && (config_.train_largest || config_.distill);
+  const Arch smallest = smallest_opened(step_);
+  const bool with_smallest = phase > 0 && config_.train_smallest && !(smallest == arch);
   const auto indices = plan_.batch_indices(step_);
   const Augmentation augmentation{config_.augment, 2, true};
   Supernet& model = net();
@@ -171,13 +189,22 @@ TrainProgress SupernetTrainer::train_step() {
       }
       model.set_track_stats(false);
     }
+    // The student loss: hard labels plus, when the largest ran, its soft targets.
+    auto student_loss = [&](const torch::Tensor& logits) {
+      auto loss = F::cross_entropy(logits, batch.labels);
+      if (soft.defined())
+        loss = loss + config_.distill_weight *
+                          F::kl_div(torch::log_softmax(logits, 1), soft, F::KLDivFuncOptions().reduction(torch::kBatchMean));
+      return loss;
+    };
+    if (with_smallest) {
+      model.set_active(smallest);
+      model.set_track_stats(false);
+      student_loss(model.forward(batch.images)).backward();
+    }
     model.set_active(arch);
     model.set_track_stats(!with_largest);
-    const auto logits = model.forward(batch.images);
-    auto loss = F::cross_entropy(logits, batch.labels);
-    if (soft.defined())
-      loss = loss + config_.distill_weight *
-                        F::kl_div(torch::log_softmax(logits, 1), soft, F::KLDivFuncOptions().reduction(torch::kBatchMean));
+    auto loss = student_loss(model.forward(batch.images));
     loss.backward();
     loss_sum += loss.item<double>();
     images += range.size();

@@ -34,6 +34,8 @@ class SupernetTrainer {
   double lr_at(std::int64_t step) const;
   // The subnet step trains, from (seed, step) and the choices its phase has opened.
   Arch sample_arch(std::int64_t step) const;
+  // The smallest subnet within the choices the phase of `step` has opened.
+  Arch smallest_opened(std::int64_t step) const;
 
   TrainProgress train_step();
 

@@ -97,9 +97,11 @@ std::string dry_run_plan(const RunOptions& o, int ranks) {
   std::int64_t steps = 0;
   for (auto s : p.train.phase_steps) steps += s;
   const double train_images = double(steps) * p.train.batch_size;
-  // From the kernel phase on, each step also trains the largest subnet (in-place distillation).
+  // From the kernel phase on, each step also trains the largest subnet (in-place distillation)
+  // and, with the sandwich rule, the smallest.
+  const double extra_macs = p.train.train_smallest ? small.macs : 0.0;
   stage("train", std::to_string(steps) + " steps x " + std::to_string(p.train.batch_size) + " images",
-        2 * kTrainFactor * train_images * (big.macs + mean_macs));
+        2 * kTrainFactor * train_images * (big.macs + mean_macs + extra_macs));
   const auto& fp = p.collect_fp;
   const double fp_images = fp.eval.calib_images + (fp.eval.eval_images > 0 ? fp.eval.eval_images : o.data.val_size);
   stage("collect-fp", std::to_string(fp.samples) + " items", 2 * double(fp.samples) * fp_images * mean_macs);

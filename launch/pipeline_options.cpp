@@ -64,6 +64,7 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(train, "train.micro-batches", t.micro_batches, "fixed split of each batch (BatchNorm statistics per micro-batch); a multiple of the rank count keeps every rank busy");
   key(train, "train.momentum", t.momentum, "SGD Nesterov momentum");
   key(train, "train.weight-decay", t.weight_decay, "weight decay of conv and classifier weights");
+  key(train, "train.train-smallest", t.train_smallest, "sandwich rule: each step also trains the smallest subnet opened so far");
   key(train, "train.distill", t.distill, "in-place distillation from the largest subnet");
   key(train, "train.augment", t.augment, "random crop and horizontal flip");
   key(train, "train.checkpoint-every", t.checkpoint_every, "steps between checkpoints (also after each phase)");

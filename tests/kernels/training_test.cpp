@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <condition_variable>
@@ -84,6 +85,36 @@ TEST(Training, PhasesOpenTheirDimensionsInOrder) {
   // The sampled subnet depends on (seed, step) only, not on the rank.
   SupernetTrainer rank1(test::tiny_spec(), long_config, tiny_images(), 1, 2, {});
   for (int step = 0; step < 151; step += 7) EXPECT_EQ(lt.sample_arch(step), rank1.sample_arch(step));
+}
+
+TEST(Training, SandwichRuleTrainsTheSmallestOpenedSubnet) {
+  const SearchSpace space(test::tiny_spec());
+  TrainConfig c = tiny_config();
+  SupernetTrainer t(test::tiny_spec(), c, tiny_images(), 0, 1, {});
+  const Arch largest = space.largest(), smallest = space.smallest();
+  EXPECT_EQ(t.smallest_opened(0), largest);
+  const int min_kernel = *std::min_element(space.spec().kernels.begin(), space.spec().kernels.end());
+  for (std::int64_t step : {2, 4}) {  // phases kernel and depth
+    const Arch a = t.smallest_opened(step);
+    EXPECT_EQ(a.depth, step == 2 ? largest.depth : smallest.depth);
+    for (int i = 0; i < space.num_slots(); ++i) {
+      if (!space.is_active(a, i)) continue;
+      EXPECT_EQ(a.kernel[i], min_kernel);
+      EXPECT_EQ(a.mid[i], largest.mid[i]);
+    }
+  }
+  EXPECT_EQ(t.smallest_opened(6), smallest);
+
+  // The option changes what a later-phase step trains, and only from the kernel phase on.
+  c.train_smallest = true;
+  Trainer with(test::tiny_spec(), c, tiny_images());
+  Trainer without(test::tiny_spec(), tiny_config(), tiny_images());
+  with.run({}, {}, 2);
+  without.run({}, {}, 2);
+  EXPECT_EQ(max_difference(with.checkpoint(), without.checkpoint(), "model/"), 0.0f);
+  with.run({}, {}, 8);
+  without.run({}, {}, 8);
+  EXPECT_GT(max_difference(with.checkpoint(), without.checkpoint(), "model/"), 1e-6f);
 }
 
 TEST(Training, BadConfigsAreRejected) {
@@ -192,6 +223,7 @@ class TwoRankSum {
 TEST(Training, TwoRanksEndWithTheWeightsOfOne) {
   TrainConfig c = tiny_config();
   c.micro_batches = 4;
+  c.train_smallest = true;
   Trainer one(test::tiny_spec(), c, tiny_images());
   one.run({}, {});
 

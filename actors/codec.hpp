@@ -107,21 +107,25 @@ constexpr bool is_raw_v = std::is_arithmetic_v<T> && !std::is_same_v<T, bool>;
 }  // namespace detail
 
 // Appends values to a byte buffer. Usable as a CAF-style inspector: inspect(writer, value).
+// Default-constructed it only counts the bytes it would write (see encode_into).
 class ByteWriter {
  public:
   using result_type = void;
-  explicit ByteWriter(Bytes& out) : out_(out) {}
+  ByteWriter() = default;
+  explicit ByteWriter(Bytes& out) : out_(&out) {}
 
   template <class... Ts>
   void operator()(Ts&&... xs) {
     (apply(xs), ...);
   }
   void put_raw(const void* data, std::size_t size) {
-    if (size == 0) return;
-    const std::size_t at = out_.size();
-    out_.resize(at + size);
-    std::memcpy(out_.data() + at, data, size);
+    counted_ += size;
+    if (size == 0 || !out_) return;
+    const std::size_t at = out_->size();
+    out_->resize(at + size);
+    std::memcpy(out_->data() + at, data, size);
   }
+  std::size_t counted() const { return counted_; }
 
  private:
   template <class T>
@@ -151,7 +155,8 @@ class ByteWriter {
     }
   }
 
-  Bytes& out_;
+  Bytes* out_ = nullptr;
+  std::size_t counted_ = 0;
 };
 
 // Reads values back from bytes written by ByteWriter; throws DecodeError on any inconsistency.
@@ -249,8 +254,13 @@ class ByteReader {
   std::size_t pos_ = 0;
 };
 
+// Sizes the value first and reserves exactly: growing the buffer while writing would copy a
+// large payload again (and, past the mmap threshold, fault in fresh pages) for every message.
 template <class T>
 void encode_into(Bytes& out, const T& value) {
+  ByteWriter counter;
+  counter(value);
+  out.reserve(out.size() + counter.counted());
   ByteWriter writer(out);
   writer(value);
 }

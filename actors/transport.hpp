@@ -31,7 +31,11 @@ struct TransportOptions {
   double abort_deadline_seconds = 2.0;
   // Upper bound of the idle back-off sleep; arrivals wait at most about this long.
   int max_idle_sleep_us = 200;
-  // How long the thread keeps polling (yielding the core) after the last activity.
+  // After sending, the thread first polls MPI without giving up the core for poll_us (an
+  // answer often follows within a microsecond, and a sched_yield costs about as much as a
+  // round trip); otherwise, and then, it polls yielding the core until spin_us, then sleeps.
+  // Only after a send: after an arrival the core goes to the actor that has to handle it.
+  int poll_us = 20;
   int spin_us = 300;
 };
 
@@ -72,6 +76,7 @@ class Transport {
   // actors before any envelope flows.
   void start();
   // Queues a finished envelope for `dst_rank` (any thread; our own rank is delivered locally).
+  // Called by an endpoint on the transport thread, it sends at once.
   void post(int dst_rank, Bytes wire);
   // Tells every rank to stop once queued sends are out, then stops this one (any thread).
   void shutdown_all();
@@ -87,6 +92,7 @@ class Transport {
  private:
   void loop();
   bool send_outbox();
+  void isend(int dst_rank, Bytes wire);  // on the transport thread only
   bool receive_arrivals();
   bool complete_sends();
   void handle_arrival(const std::shared_ptr<const Bytes>& wire, int source);
@@ -112,7 +118,10 @@ class Transport {
   std::mutex outbox_mutex_;
   std::condition_variable outbox_cv_;
   std::deque<std::pair<int, Bytes>> outbox_;
-  bool shutdown_requested_ = false;  // guarded by outbox_mutex_
+  // Written under outbox_mutex_ (the sleep's predicate reads them); atomic so that the loop
+  // can look without taking the lock on every round.
+  std::atomic<bool> shutdown_requested_{false};
+  std::atomic<bool> outbox_filled_{false};  // outbox_ is not empty
   bool closed_ = false;              // guarded by outbox_mutex_: posts are dropped
   std::string abort_reason_;         // guarded by outbox_mutex_
   std::atomic<bool> abort_requested_{false};
@@ -122,10 +131,13 @@ class Transport {
   std::vector<Bytes> send_buffers_;
   std::vector<int> completed_indices_;
   std::chrono::steady_clock::time_point idle_since_;
+  std::chrono::steady_clock::duration idle_for_{};
   int sleep_us_ = 10;
+  bool sent_last_ = false;  // the last activity was a send: an answer may follow at once
   std::vector<std::pair<int, Bytes>> sending_;  // swapped out of the outbox
 
   std::thread thread_;
+  std::atomic<std::thread::id> loop_thread_{};  // set by the thread itself (post() reads it)
   std::atomic<bool> running_{false};
   std::mutex done_mutex_;
   std::condition_variable done_cv_;

@@ -43,6 +43,21 @@ TEST(Envelope, HeaderAndPayloadRoundTrip) {
   EXPECT_TRUE(testing::same(decode<WorkItem>(view.payload, view.payload_size), item));
 }
 
+TEST(Envelope, IsBuiltInOneAllocationOfTheExactSize) {
+  // Growing the buffer while encoding would copy a large payload again for every message.
+  Blob blob;
+  blob.seq = 9;
+  blob.bytes = std::vector<std::uint8_t>(3 << 20, 7);
+  blob.floats = {1.0f, 2.0f};
+  const Bytes wire = make_envelope(header(), blob);
+  EXPECT_EQ(wire.capacity(), wire.size());
+  const EnvelopeView view = parse_envelope(wire.data(), wire.size(), 0, 1);
+  const Blob back = decode<Blob>(view.payload, view.payload_size);
+  EXPECT_EQ(back.bytes, blob.bytes);
+  EXPECT_EQ(back.floats, blob.floats);
+  EXPECT_EQ(encode(testing::sample_item()).capacity(), encode(testing::sample_item()).size());
+}
+
 TEST(Envelope, ErrorEnvelopeCarriesReasonText) {
   EnvelopeHeader h = header(EnvelopeKind::reply_error);
   h.dst_name.clear();

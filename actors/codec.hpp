@@ -106,13 +106,26 @@ template <class T>
 constexpr bool is_raw_v = std::is_arithmetic_v<T> && !std::is_same_v<T, bool>;
 }  // namespace detail
 
+// A large SharedBytes left out of an encoded buffer: its bytes belong at offset `at` of it
+// (see ByteWriter's segments and Envelope in actors/envelope.hpp).
+struct Segment {
+  std::size_t at = 0;
+  SharedBytes bytes;
+};
+// SharedBytes from this size on are sent from their own memory instead of being copied.
+constexpr std::size_t kSegmentMinBytes = std::size_t{1} << 20;
+
 // Appends values to a byte buffer. Usable as a CAF-style inspector: inspect(writer, value).
-// Default-constructed it only counts the bytes it would write (see encode_into).
+// Default-constructed it only counts the bytes it would write (see encode_into). With a
+// `segments` list, SharedBytes of kSegmentMinBytes or more are not copied: their length is
+// written and a Segment records where their bytes go.
 class ByteWriter {
  public:
   using result_type = void;
   ByteWriter() = default;
-  explicit ByteWriter(Bytes& out) : out_(&out) {}
+  explicit ByteWriter(Bytes& out, std::vector<Segment>* segments = nullptr) : out_(&out), segments_(segments) {}
+  // Counting for a writer that will have segments: the bytes of segments are not counted.
+  explicit ByteWriter(bool skip_segments) : skip_segments_(skip_segments) {}
 
   template <class... Ts>
   void operator()(Ts&&... xs) {
@@ -139,7 +152,15 @@ class ByteWriter {
       put_raw(&x, sizeof(T));
     } else if constexpr (std::is_enum_v<T>) {
       apply(static_cast<std::underlying_type_t<T>>(x));
-    } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, SharedBytes>) {
+    } else if constexpr (std::is_same_v<T, SharedBytes>) {
+      apply(static_cast<std::uint64_t>(x.size()));
+      const bool as_segment = (segments_ || skip_segments_) && x.size() >= kSegmentMinBytes;
+      if (!as_segment) {
+        put_raw(x.data(), x.size());
+      } else if (segments_) {
+        segments_->push_back({out_->size(), x});
+      }
+    } else if constexpr (std::is_same_v<T, std::string>) {
       apply(static_cast<std::uint64_t>(x.size()));
       put_raw(x.data(), x.size());
     } else if constexpr (detail::is_vector<T>::value) {
@@ -156,6 +177,8 @@ class ByteWriter {
   }
 
   Bytes* out_ = nullptr;
+  std::vector<Segment>* segments_ = nullptr;
+  bool skip_segments_ = false;
   std::size_t counted_ = 0;
 };
 
@@ -257,11 +280,11 @@ class ByteReader {
 // Sizes the value first and reserves exactly: growing the buffer while writing would copy a
 // large payload again (and, past the mmap threshold, fault in fresh pages) for every message.
 template <class T>
-void encode_into(Bytes& out, const T& value) {
-  ByteWriter counter;
+void encode_into(Bytes& out, const T& value, std::vector<Segment>* segments = nullptr) {
+  ByteWriter counter(segments != nullptr);
   counter(value);
   out.reserve(out.size() + counter.counted());
-  ByteWriter writer(out);
+  ByteWriter writer(out, segments);
   writer(value);
 }
 

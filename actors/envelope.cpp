@@ -56,14 +56,40 @@ Bytes begin_envelope(const EnvelopeHeader& header, std::size_t payload_reserve) 
   return wire;
 }
 
-void finish_envelope(Bytes& wire) {
+void finish_envelope(Bytes& wire, std::size_t segment_bytes) {
   const auto name_size = get<std::uint16_t>(wire.data() + 28);
-  const std::uint64_t payload = wire.size() - kEnvelopeFixedSize - name_size;
+  const std::uint64_t payload = wire.size() - kEnvelopeFixedSize - name_size + segment_bytes;
   std::memcpy(wire.data() + kPayloadLengthOffset, &payload, sizeof payload);
 }
 
 void set_request_id(Bytes& wire, std::uint64_t request_id) {
   std::memcpy(wire.data() + kRequestIdOffset, &request_id, sizeof request_id);
+}
+
+void set_request_id(Envelope& envelope, std::uint64_t request_id) { set_request_id(envelope.head, request_id); }
+
+std::size_t Envelope::size() const {
+  std::size_t total = head.size();
+  for (const auto& s : segments) total += s.bytes.size();
+  return total;
+}
+
+Bytes Envelope::flatten() && {
+  if (segments.empty()) return std::move(head);
+  Bytes wire(size());
+  std::uint8_t* out = wire.data();
+  auto put = [&out](const std::uint8_t* data, std::size_t n) {
+    if (n) std::memcpy(out, data, n);
+    out += n;
+  };
+  std::size_t from = 0;
+  for (const auto& s : segments) {
+    put(head.data() + from, s.at - from);
+    put(s.bytes.data(), s.bytes.size());
+    from = s.at;
+  }
+  put(head.data() + from, head.size() - from);
+  return wire;
 }
 
 Bytes make_error_envelope(const EnvelopeHeader& header, const std::string& reason) {

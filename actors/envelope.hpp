@@ -50,18 +50,47 @@ struct EnvelopeView {
 };
 
 // Writes the header; append the payload with encode_into(wire, value) or ByteWriter, then
-// call finish_envelope to fill in the payload length.
+// call finish_envelope to fill in the payload length (`segment_bytes`: payload bytes sent
+// from segments, not in `wire`).
 Bytes begin_envelope(const EnvelopeHeader& header, std::size_t payload_reserve = 0);
-void finish_envelope(Bytes& wire);
+void finish_envelope(Bytes& wire, std::size_t segment_bytes = 0);
 // Overwrites the request id of a finished envelope (the gateway assigns ids).
 void set_request_id(Bytes& wire, std::uint64_t request_id);
 
+// An envelope ready to send. `head` holds the wire format except the bytes of `segments`
+// (large SharedBytes payload fields), each of which belongs at its offset of `head`: the
+// transport sends head and segments as one MPI message, without copying the segments.
+// Without segments, head is the whole envelope.
+struct Envelope {
+  Bytes head;
+  std::vector<Segment> segments;
+
+  Envelope() = default;
+  Envelope(Bytes whole) : head(std::move(whole)) {}  // NOLINT: implicit, a flat envelope
+  std::size_t size() const;  // on the wire
+  Bytes flatten() &&;        // the contiguous wire bytes
+};
+void set_request_id(Envelope& envelope, std::uint64_t request_id);
+
+// The envelope as one contiguous buffer (the payload is copied into it).
 template <class T>
 Bytes make_envelope(const EnvelopeHeader& header, const T& payload) {
   Bytes wire = begin_envelope(header);
   encode_into(wire, payload);
   finish_envelope(wire);
   return wire;
+}
+
+// The envelope for sending: large SharedBytes fields stay where they are (segments).
+template <class T>
+Envelope make_envelope_parts(const EnvelopeHeader& header, const T& payload) {
+  Envelope e;
+  e.head = begin_envelope(header);
+  encode_into(e.head, payload, &e.segments);
+  std::size_t segment_bytes = 0;
+  for (const auto& s : e.segments) segment_bytes += s.bytes.size();
+  finish_envelope(e.head, segment_bytes);
+  return e;
 }
 Bytes make_error_envelope(const EnvelopeHeader& header, const std::string& reason);
 

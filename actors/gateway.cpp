@@ -49,7 +49,7 @@ caf::behavior gateway(caf::stateful_actor<GatewayState>* self, Transport* transp
         reply.request_id = request_id;
         const MessageType* type = t->registry().find(type_id);  // checked by the transport
         type->serve(self, target, std::move(request), reply,
-                    [t, src_rank](Bytes wire) { t->post(src_rank, std::move(wire)); });
+                    [t, src_rank](Envelope wire) { t->post(src_rank, std::move(wire)); });
       },
   };
 }

@@ -8,7 +8,7 @@
 #pragma once
 #include <caf/all.hpp>
 
-#include "actors/codec.hpp"
+#include "actors/envelope.hpp"
 
 namespace apq::actors {
 
@@ -21,7 +21,7 @@ using fail_atom = caf::atom_constant<caf::atom("apq_fail")>;
 
 // An encoded envelope inside a local CAF message (never serialised by CAF).
 struct Wire {
-  Bytes bytes;
+  Envelope bytes;
 };
 
 caf::actor spawn_gateway(caf::actor_system& system, Transport& transport);

@@ -17,7 +17,7 @@
 
 namespace apq::actors {
 
-using SendWire = std::function<void(Bytes wire)>;
+using SendWire = std::function<void(Envelope wire)>;
 
 struct MessageType {
   std::uint32_t id = 0;
@@ -66,7 +66,7 @@ MessageType describe_message_type() {
               [reply, send](R& answer) mutable {
                 reply.kind = EnvelopeKind::reply;
                 reply.type_id = R::type_id;
-                send(make_envelope(reply, answer));
+                send(make_envelope_parts(reply, answer));
               },
               [self, reply, send](caf::error& err) mutable {
                 reply.kind = EnvelopeKind::reply_error;

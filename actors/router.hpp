@@ -44,7 +44,7 @@ class Router {
       caf::anon_send(local(to.name), message);
       return;
     }
-    transport_->post(to.rank, make_envelope(header(EnvelopeKind::tell, to, T::type_id), message));
+    transport_->post(to.rank, make_envelope_parts(header(EnvelopeKind::tell, to, T::type_id), message));
   }
 
   // `self` is an event-based actor (then `.then(...)`) or a blocking one (`.receive(...)`).
@@ -54,7 +54,7 @@ class Router {
     static_assert(!std::is_void_v<ReplyOf<T>>,
                   "this message type has no `using Reply = ...;` and cannot be a request");
     if (to.rank == rank()) return self->request(local(to.name), timeout, message);
-    Wire wire{make_envelope(header(EnvelopeKind::request, to, T::type_id), message)};
+    Wire wire{make_envelope_parts(header(EnvelopeKind::request, to, T::type_id), message)};
     return self->request(gateway_, timeout, route_atom::value, to.rank, std::move(wire));
   }
 

@@ -94,7 +94,7 @@ void Transport::start() {
   thread_ = std::thread([this] { loop(); });
 }
 
-void Transport::post(int dst_rank, Bytes wire) {
+void Transport::post(int dst_rank, Envelope wire) {
   if (dst_rank < 0 || dst_rank >= size_)
     throw std::invalid_argument("no rank " + std::to_string(dst_rank) + " (job has " +
                                 std::to_string(size_) + " ranks)");
@@ -277,7 +277,7 @@ bool Transport::send_outbox() {
   }
   for (auto& [dst, wire] : sending_) {
     if (dst == rank_) {
-      handle_arrival(std::make_shared<const Bytes>(std::move(wire)), rank_);  // no MPI needed
+      handle_arrival(std::make_shared<const Bytes>(std::move(wire).flatten()), rank_);  // no MPI needed
       continue;
     }
     isend(dst, std::move(wire));
@@ -286,11 +286,38 @@ bool Transport::send_outbox() {
   return true;
 }
 
-void Transport::isend(int dst_rank, Bytes wire) {
+void Transport::isend(int dst_rank, Envelope wire) {
   MPI_Request request;
-  MPI_Isend(wire.data(), static_cast<int>(wire.size()), MPI_BYTE, dst_rank, kTag, comm_, &request);
+  const std::size_t size = wire.size();
+  if (wire.segments.empty()) {
+    MPI_Isend(wire.head.data(), static_cast<int>(size), MPI_BYTE, dst_rank, kTag, comm_, &request);
+  } else {
+    // One message from several buffers: the head's pieces and the segments in between, by
+    // absolute address. MPI may free the type now; the pending send keeps what it needs.
+    std::vector<int> lengths;
+    std::vector<MPI_Aint> addresses;
+    auto block = [&](const std::uint8_t* data, std::size_t n) {
+      if (n == 0) return;
+      MPI_Aint address;
+      MPI_Get_address(data, &address);
+      lengths.push_back(static_cast<int>(n));
+      addresses.push_back(address);
+    };
+    std::size_t from = 0;
+    for (const auto& s : wire.segments) {
+      block(wire.head.data() + from, s.at - from);
+      block(s.bytes.data(), s.bytes.size());
+      from = s.at;
+    }
+    block(wire.head.data() + from, wire.head.size() - from);
+    MPI_Datatype gathered;
+    MPI_Type_create_hindexed(static_cast<int>(lengths.size()), lengths.data(), addresses.data(), MPI_BYTE, &gathered);
+    MPI_Type_commit(&gathered);
+    MPI_Isend(MPI_BOTTOM, 1, gathered, dst_rank, kTag, comm_, &request);
+    MPI_Type_free(&gathered);
+  }
   ++sent_;
-  bytes_sent_ += wire.size();
+  bytes_sent_ += size;
   send_requests_.push_back(request);
   send_buffers_.push_back(std::move(wire));
   sent_last_ = true;

@@ -77,7 +77,7 @@ class Transport {
   void start();
   // Queues a finished envelope for `dst_rank` (any thread; our own rank is delivered locally).
   // Called by an endpoint on the transport thread, it sends at once.
-  void post(int dst_rank, Bytes wire);
+  void post(int dst_rank, Envelope wire);
   // Tells every rank to stop once queued sends are out, then stops this one (any thread).
   void shutdown_all();
   // Logs the reason, sends Abort to every other rank, then MPI_Abort after the deadline.
@@ -92,7 +92,7 @@ class Transport {
  private:
   void loop();
   bool send_outbox();
-  void isend(int dst_rank, Bytes wire);  // on the transport thread only
+  void isend(int dst_rank, Envelope wire);  // on the transport thread only
   bool receive_arrivals();
   bool complete_sends();
   void handle_arrival(const std::shared_ptr<const Bytes>& wire, int source);
@@ -117,7 +117,7 @@ class Transport {
 
   std::mutex outbox_mutex_;
   std::condition_variable outbox_cv_;
-  std::deque<std::pair<int, Bytes>> outbox_;
+  std::deque<std::pair<int, Envelope>> outbox_;
   // Written under outbox_mutex_ (the sleep's predicate reads them); atomic so that the loop
   // can look without taking the lock on every round.
   std::atomic<bool> shutdown_requested_{false};
@@ -128,13 +128,13 @@ class Transport {
 
   // Owned by the transport thread.
   std::vector<MPI_Request> send_requests_;
-  std::vector<Bytes> send_buffers_;
+  std::vector<Envelope> send_buffers_;
   std::vector<int> completed_indices_;
   std::chrono::steady_clock::time_point idle_since_;
   std::chrono::steady_clock::duration idle_for_{};
   int sleep_us_ = 10;
   bool sent_last_ = false;  // the last activity was a send: an answer may follow at once
-  std::vector<std::pair<int, Bytes>> sending_;  // swapped out of the outbox
+  std::vector<std::pair<int, Envelope>> sending_;  // swapped out of the outbox
 
   std::thread thread_;
   std::atomic<std::thread::id> loop_thread_{};  // set by the thread itself (post() reads it)

@@ -104,7 +104,7 @@ EnvelopeHeader tell_header(int src, int dst, std::uint32_t type_id, const std::s
 void add_rank1_endpoints(Transport& t) {
   t.register_endpoint("bench.echo", [&t](const EnvelopeView& v) {
     Blob blob = decode<Blob>(v.payload, v.payload_size, v.owner);
-    t.post(0, make_envelope(tell_header(1, 0, Blob::type_id, "bench.back"), blob));
+    t.post(0, make_envelope_parts(tell_header(1, 0, Blob::type_id, "bench.back"), blob));
   });
   auto count = std::make_shared<std::size_t>(0);
   t.register_endpoint("bench.count", [&t, count](const EnvelopeView& v) {
@@ -127,7 +127,7 @@ struct Rank0Flags {
   std::condition_variable rally_done;
 };
 
-Bytes echo_request(const Blob& blob) { return make_envelope(tell_header(0, 1, Blob::type_id, "bench.echo"), blob); }
+Envelope echo_request(const Blob& blob) { return make_envelope_parts(tell_header(0, 1, Blob::type_id, "bench.echo"), blob); }
 
 void add_rank0_endpoint(Transport& t, Rank0Flags& flags) {
   t.register_endpoint("bench.back", [&t, &flags](const EnvelopeView& v) {

@@ -58,6 +58,26 @@ TEST(Envelope, IsBuiltInOneAllocationOfTheExactSize) {
   EXPECT_EQ(encode(testing::sample_item()).capacity(), encode(testing::sample_item()).size());
 }
 
+TEST(Envelope, LargeSharedBytesAreSentFromTheirOwnMemory) {
+  Blob blob;
+  blob.seq = 3;
+  blob.bytes = std::vector<std::uint8_t>(kSegmentMinBytes + 5, 9);
+  blob.floats = {4.0f, -1.0f};
+  Envelope parts = make_envelope_parts(header(), blob);
+  ASSERT_EQ(parts.segments.size(), 1u);
+  EXPECT_EQ(parts.segments[0].bytes.data(), blob.bytes.data());  // not copied
+  EXPECT_LT(parts.head.size(), 200u);
+  const Bytes flat = make_envelope(header(), blob);
+  EXPECT_EQ(parts.size(), flat.size());
+  const Bytes joined = std::move(parts).flatten();
+  EXPECT_TRUE(joined == flat);  // the same bytes on the wire either way
+
+  blob.bytes = std::vector<std::uint8_t>(1000, 9);  // small: copied into the head
+  const Envelope small = make_envelope_parts(header(), blob);
+  EXPECT_TRUE(small.segments.empty());
+  EXPECT_TRUE(small.head == make_envelope(header(), blob));
+}
+
 TEST(Envelope, ErrorEnvelopeCarriesReasonText) {
   EnvelopeHeader h = header(EnvelopeKind::reply_error);
   h.dst_name.clear();

@@ -42,6 +42,24 @@ AllReduceSum mpi_allreduce(MPI_Comm comm) {
   };
 }
 
+// The quality of the trained supernet: validation top-1 of its largest and smallest subnets
+// (BN re-calibrated as collect-fp does, on the whole validation split). Rank 0 only.
+void report_quality(const RunContext& ctx, const NamedArrays& weights) {
+  if (!ctx.leader()) return;
+  const SupernetHandle net = load_supernet(ctx.options.space, weights);
+  EvalOptions eval = ctx.pipeline().collect_fp.eval;
+  eval.eval_images = 0;
+  const SearchSpace& space = net.space();
+  const std::uint64_t seed = ctx.options.seed;
+  const double largest = score_subnet(net, space.largest(), ctx.data.train, ctx.data.val, eval, seed).top1;
+  const double smallest = score_subnet(net, space.smallest(), ctx.data.train, ctx.data.val, eval, seed).top1;
+  std::ostringstream line;
+  line << std::fixed << std::setprecision(2) << "train: validation top-1 of the largest subnet " << 100 * largest
+       << "%, of the smallest " << 100 * smallest << "% (" << ctx.data.val.count << " images, BN re-calibrated on "
+       << eval.calib_images << ")";
+  say(ctx, line.str());
+}
+
 }  // namespace
 
 void train_stage(const RunContext& ctx, MPI_Comm comm) {
@@ -50,6 +68,7 @@ void train_stage(const RunContext& ctx, MPI_Comm comm) {
   const auto saved = load_checkpoint(path, ctx.meta);  // every rank reads the same file
   if (saved && saved->completed) {
     say(ctx, "train: " + path + " is complete (step " + std::to_string(saved->step) + "), skipping");
+    report_quality(ctx, saved->weights);
     return;
   }
   const int world = ctx.process.size;
@@ -75,6 +94,7 @@ void train_stage(const RunContext& ctx, MPI_Comm comm) {
   trainer.run(on_progress, on_checkpoint);
   on_checkpoint(trainer.checkpoint());  // the final one, marked completed
   say(ctx, "train: done, " + path + " written");
+  report_quality(ctx, trainer.checkpoint_record().weights);
 }
 
 }  // namespace apq

@@ -5,6 +5,8 @@ source "$(dirname "$0")/lib.sh"
 run_apq 2 "$work/run" > "$work/log" 2>&1 || { cat "$work/log"; fail "the tiny run failed"; }
 grep -q "apq-actors: done" "$work/log" || fail "no closing line"
 grep -q "finalize: the best found" "$work/log" || fail "no final table"
+grep -qE "train: validation top-1 of the largest subnet [0-9.]+%, of the smallest [0-9.]+%" "$work/log" ||
+  fail "no supernet quality line"
 "$PY" "$(dirname "$0")/check_layout.py" "$work/run" || fail "layout check"
 "$APQ_H5" summary "$work/run" > "$work/summary" || fail "apq-h5 summary"
 grep -q "fp-dataset" "$work/summary" || fail "apq-h5 summary does not list the fp dataset"

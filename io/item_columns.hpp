@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "io/hdf5_file.hpp"
@@ -31,6 +32,20 @@ std::int64_t complete_rows(const h5::Group& group, const std::vector<ColumnSpec>
 // Shrinks every column longer than complete_rows() to it; returns how many rows were removed
 // in total (0 for an intact group). Only the listed columns are touched.
 std::int64_t repair_torn_rows(h5::Group& group, const std::vector<ColumnSpec>& columns);
+
+// Appends to column `name` of `group` the value `get(row)` of every row, in order: a table of
+// results written one field at a time (strings as string tables).
+template <class Row, class Get>
+void append_field(h5::Group& group, const std::string& name, const std::vector<Row>& rows, Get get) {
+  using Value = std::decay_t<decltype(get(rows.front()))>;
+  std::vector<Value> column;
+  column.reserve(rows.size());
+  for (const auto& row : rows) column.push_back(get(row));
+  if constexpr (std::is_same_v<Value, std::string>)
+    group.open_table(name).append_strings(column);
+  else
+    group.open_table(name).append(column);
+}
 
 // The first `rows` rows of a column, as T (numbers are converted by HDF5).
 template <class T>

@@ -133,27 +133,15 @@ void SearchWriter::write_results(const std::vector<SearchResult>& results) {
   create_columns(g, "results_partial", result_columns());
   {
     h5::Group r = g.open_group("results_partial");
-    std::vector<std::int32_t> rank, island;
-    std::vector<std::string> arch, policy;
-    std::vector<double> acc, latency, energy, bitops;
-    for (const auto& x : results) {
-      rank.push_back(x.rank);
-      arch.push_back(x.arch);
-      policy.push_back(x.policy);
-      acc.push_back(x.predicted_accuracy);
-      latency.push_back(x.latency_ms);
-      energy.push_back(x.energy_mj);
-      bitops.push_back(x.bitops);
-      island.push_back(x.island);
-    }
-    r.open_table("rank").append(rank);
-    r.open_table("arch").append_strings(arch);
-    r.open_table("policy").append_strings(policy);
-    r.open_table("predicted_accuracy").append(acc);
-    r.open_table("latency_ms").append(latency);
-    r.open_table("energy_mj").append(energy);
-    r.open_table("bitops").append(bitops);
-    r.open_table("island").append(island);
+    using R = SearchResult;
+    append_field(r, "rank", results, [](const R& x) { return x.rank; });
+    append_field(r, "arch", results, [](const R& x) { return x.arch; });
+    append_field(r, "policy", results, [](const R& x) { return x.policy; });
+    append_field(r, "predicted_accuracy", results, [](const R& x) { return x.predicted_accuracy; });
+    append_field(r, "latency_ms", results, [](const R& x) { return x.latency_ms; });
+    append_field(r, "energy_mj", results, [](const R& x) { return x.energy_mj; });
+    append_field(r, "bitops", results, [](const R& x) { return x.bitops; });
+    append_field(r, "island", results, [](const R& x) { return x.island; });
   }
   if (H5Lmove(g.id(), "results_partial", g.id(), "results", H5P_DEFAULT, H5P_DEFAULT) < 0)
     g.fail("cannot rename 'results_partial' to 'results'");

@@ -1,8 +1,8 @@
 // Training and evaluation speed of the elastic supernet against a plain LibTorch network of the
 // same shape (the extracted StaticSubnet), for the largest and the smallest subnet of the
 // default Fashion-MNIST space, in the same run. Goal: elastic >= 0.9x static.
-//   build/bench/supernet_bench [--threads 2] [--batch 128] [--seconds 8] [--rounds 4]
-// (seconds per subnet and mode, split into rounds that alternate elastic and static)
+//   build/bench/supernet_bench [--threads 2] [--batch 128] [--seconds 8]
+// (seconds of training steps per subnet, half as long for evaluation; median of interleaved steps)
 #include <malloc.h>
 #include <unistd.h>
 #include <torch/torch.h>
@@ -14,6 +14,8 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kernels/compute_threads.hpp"
 #include "kernels/subnet.hpp"
@@ -25,6 +27,35 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Times elastic and static steps one after the other (so both see the same machine) for about
+// `seconds` after a warm-up step each; returns the median images per second of each. A median
+// of interleaved single steps is what survives the bursts of a shared machine; the best of long
+// rounds (the first method) still swung 0.79-1.05 between runs.
+struct PairSpeed {
+  double elastic, static_net;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+PairSpeed interleaved_speed(const std::function<void()>& elastic_step, const std::function<void()>& static_step,
+                            int batch, double seconds) {
+  elastic_step();
+  static_step();
+  std::vector<double> elastic, static_net;
+  const auto t0 = Clock::now();
+  do {
+    for (auto* pair : {&elastic, &static_net}) {
+      const auto start = Clock::now();
+      (pair == &elastic ? elastic_step : static_step)();
+      pair->push_back(batch / seconds_since(start));
+    }
+  } while (seconds_since(t0) < seconds);
+  return {median(elastic), median(static_net)};
+}
 
 // Runs step() (one batch) for about `seconds` after one warm-up step; returns images per second.
 double images_per_second(const std::function<void()>& step, int batch, double seconds) {
@@ -38,25 +69,28 @@ double images_per_second(const std::function<void()>& step, int batch, double se
   return steps * batch / seconds_since(t0);
 }
 
-double train_speed(torch::nn::Module& net, const std::function<torch::Tensor(const torch::Tensor&)>& forward,
-                   const torch::Tensor& x, const torch::Tensor& y, double seconds) {
-  net.train();
-  torch::optim::SGD opt(net.parameters(), torch::optim::SGDOptions(0.01).momentum(0.9).nesterov(true).weight_decay(4e-5));
-  return images_per_second(
-      [&] {
-        opt.zero_grad();
-        auto loss = torch::nn::functional::cross_entropy(forward(x), y);
-        loss.backward();
-        opt.step();
-      },
-      static_cast<int>(x.size(0)), seconds);
+using Forward = std::function<torch::Tensor(const torch::Tensor&)>;
+
+// One SGD step of `net` through `forward` (an optimizer per network, kept across steps).
+std::function<void()> train_step(torch::nn::Module& net, Forward forward, const torch::Tensor& x, const torch::Tensor& y) {
+  auto opt = std::make_shared<torch::optim::SGD>(
+      net.parameters(), torch::optim::SGDOptions(0.01).momentum(0.9).nesterov(true).weight_decay(4e-5));
+  return [&net, opt, forward, &x, &y] {
+    net.train();
+    // Gradients dropped rather than zeroed, as the supernet trainer does (and PyTorch 2's
+    // zero_grad): the backward pass then hands each parameter its gradient without an add.
+    for (auto& p : net.parameters()) p.mutable_grad() = torch::Tensor();
+    torch::nn::functional::cross_entropy(forward(x), y).backward();
+    opt->step();
+  };
 }
 
-double eval_speed(torch::nn::Module& net, const std::function<torch::Tensor(const torch::Tensor&)>& forward,
-                  const torch::Tensor& x, double seconds) {
-  net.eval();
-  torch::NoGradGuard no_grad;
-  return images_per_second([&] { forward(x); }, static_cast<int>(x.size(0)), seconds);
+std::function<void()> eval_step(torch::nn::Module& net, Forward forward, const torch::Tensor& x) {
+  return [&net, forward, &x] {
+    net.eval();
+    torch::NoGradGuard no_grad;
+    forward(x);
+  };
 }
 
 }  // namespace
@@ -72,14 +106,13 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 64 << 20);
-  int threads = 2, batch = 128, rounds = 4;
+  int threads = 2, batch = 128;
   double seconds = 8.0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--threads") threads = std::atoi(argv[i + 1]);
     else if (flag == "--batch") batch = std::atoi(argv[i + 1]);
     else if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
-    else if (flag == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
     else {
       std::fprintf(stderr, "supernet_bench: unknown option %s\n", flag.c_str());
       return 2;
@@ -108,19 +141,13 @@ int main(int argc, char** argv) {
     for (const auto& p : net->parameters()) params += p.numel();
     auto elastic_forward = [&](const torch::Tensor& in) { return supernet.forward(in); };
     auto static_forward = [&](const torch::Tensor& in) { return net->forward(in); };
-    // Shared machines are noisy: alternate elastic and static in short rounds, keep each one's best.
-    double train_elastic = 0, train_static = 0, eval_elastic = 0, eval_static = 0;
-    for (int round = 0; round < rounds; ++round) {
-      const double t = seconds / rounds;
-      train_static = std::max(train_static, train_speed(*net, static_forward, x, y, t));
-      train_elastic = std::max(train_elastic, train_speed(supernet, elastic_forward, x, y, t));
-      eval_elastic = std::max(eval_elastic, eval_speed(supernet, elastic_forward, x, t / 2));
-      eval_static = std::max(eval_static, eval_speed(*net, static_forward, x, t / 2));
-    }
-    std::printf("%-9s %-6s %10lld %14.1f %14.1f %7.2f\n", c.name, "train", static_cast<long long>(params), train_elastic,
-                train_static, train_elastic / train_static);
-    std::printf("%-9s %-6s %10lld %14.1f %14.1f %7.2f\n", c.name, "eval", static_cast<long long>(params), eval_elastic,
-                eval_static, eval_elastic / eval_static);
+    const auto train = interleaved_speed(train_step(supernet, elastic_forward, x, y),
+                                         train_step(*net, static_forward, x, y), batch, seconds);
+    const auto eval = interleaved_speed(eval_step(supernet, elastic_forward, x), eval_step(*net, static_forward, x),
+                                        batch, seconds / 2);
+    for (const auto& [mode, speed] : {std::pair{"train", train}, std::pair{"eval", eval}})
+      std::printf("%-9s %-6s %10lld %14.1f %14.1f %7.2f\n", c.name, mode, static_cast<long long>(params), speed.elastic,
+                  speed.static_net, speed.elastic / speed.static_net);
   }
   std::printf("largest: %s\n", apq::to_string(space, space.largest()).c_str());
 

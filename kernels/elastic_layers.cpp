@@ -6,6 +6,34 @@
 
 namespace apq {
 
+// ---------------------------------------------------------------- DerivedWeight
+
+namespace {
+
+std::vector<int64_t> derived_key(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b) {
+  std::vector<int64_t> key{a, b};
+  for (const auto* t : sources) {
+    key.push_back(reinterpret_cast<int64_t>(t->data_ptr()));
+    key.push_back(t->_version());
+  }
+  return key;
+}
+
+}  // namespace
+
+torch::Tensor leading(const torch::Tensor& t, int64_t dim, int64_t count) {
+  // A slice, even a whole one, adds a SliceBackward that zero-fills a full-size gradient.
+  return count == t.size(dim) ? t : t.slice(dim, 0, count);
+}
+
+bool DerivedWeight::matches(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b) const {
+  return kept_.defined() && key_ == derived_key(sources, a, b);
+}
+
+void DerivedWeight::remember(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b) {
+  key_ = derived_key(sources, a, b);
+}
+
 // ---------------------------------------------------------------- ElasticBatchNorm
 
 ElasticBatchNorm::ElasticBatchNorm(int64_t max_channels, double momentum, double eps)
@@ -21,10 +49,10 @@ torch::Tensor ElasticBatchNorm::forward(const torch::Tensor& x) {
   const int64_t c = x.size(1);
   if (c > max_channels_)
     throw std::invalid_argument("batch norm: " + std::to_string(c) + " channels, at most " + std::to_string(max_channels_));
-  const auto w = weight.slice(0, 0, c);
-  const auto b = bias.slice(0, 0, c);
+  const auto w = leading(weight, 0, c);
+  const auto b = leading(bias, 0, c);
   if (!is_training())
-    return torch::batch_norm(x, w, b, running_mean.slice(0, 0, c), running_var.slice(0, 0, c), false, momentum_, eps_, false);
+    return torch::batch_norm(x, w, b, leading(running_mean, 0, c), leading(running_var, 0, c), false, momentum_, eps_, false);
   if (!track_stats_) return torch::batch_norm(x, w, b, {}, {}, true, momentum_, eps_, false);
   // native_batch_norm returns the batch mean and 1/sqrt(biased var + eps) for free.
   auto out = at::native_batch_norm(x, w, b, {}, {}, true, momentum_, eps_);
@@ -59,6 +87,20 @@ void ElasticBatchNorm::clear_stat_sums() { stat_sums_.zero_(); }
 
 // ---------------------------------------------------------------- ElasticDepthwiseConv
 
+namespace {
+
+// The (outer^2 x inner^2) 0/1 matrix that picks the centre inner x inner of a flattened
+// outer x outer kernel: flat_outer.mm(select) is the flattened centre crop.
+torch::Tensor centre_selection(int outer, int inner) {
+  auto select = torch::zeros({outer * outer, inner * inner});
+  const int offset = (outer - inner) / 2;
+  for (int r = 0; r < inner; ++r)
+    for (int c = 0; c < inner; ++c) select[(r + offset) * outer + c + offset][r * inner + c] = 1.0f;
+  return select;
+}
+
+}  // namespace
+
 ElasticDepthwiseConv::ElasticDepthwiseConv(int64_t max_channels, std::vector<int> kernels, int stride)
     : kernels_(std::move(kernels)), stride_(stride) {
   if (kernels_.empty()) throw std::invalid_argument("depthwise conv: no kernel sizes");
@@ -68,6 +110,7 @@ ElasticDepthwiseConv::ElasticDepthwiseConv(int64_t max_channels, std::vector<int
   for (std::size_t i = 0; i + 1 < kernels_.size(); ++i) {
     const int k = kernels_[i];
     transforms.push_back(register_parameter("transform_" + std::to_string(k), torch::eye(k * k)));
+    centre_selections_.push_back(centre_selection(kernels_[i + 1], k));
   }
 }
 
@@ -75,22 +118,26 @@ torch::Tensor ElasticDepthwiseConv::kernel_weight(int64_t channels, int kernel) 
   const auto it = std::find(kernels_.begin(), kernels_.end(), kernel);
   if (it == kernels_.end()) throw std::invalid_argument("depthwise conv: kernel " + std::to_string(kernel) + " is not a choice");
   const int target = static_cast<int>(it - kernels_.begin());
-  auto w = weight.slice(0, 0, channels);
-  int current = kernels_.back();
+  const auto w = leading(weight, 0, channels);
+  if (target + 1 == static_cast<int>(kernels_.size())) return w;
+  // The chain crop -> transform -> crop -> transform (7 -> 5 -> 3) is linear in the largest
+  // kernel, so it folds into one (kmax^2 x k^2) matrix built from the small transforms: the
+  // per-channel work is then one matrix product instead of a crop and a product per step.
+  // Row-vector convention: each channel's flattened kernel times the transposed transform.
+  torch::Tensor chain;
   for (int i = static_cast<int>(kernels_.size()) - 2; i >= target; --i) {
-    const int k = kernels_[i];
-    const int offset = (current - k) / 2;
-    auto centre = w.slice(2, offset, offset + k).slice(3, offset, offset + k).reshape({channels, k * k});
-    // Row-vector convention: each channel's flattened kernel times the transposed matrix.
-    w = torch::matmul(centre, transforms[i].t()).reshape({channels, 1, k, k});
-    current = k;
+    const auto step = centre_selections_[i].mm(transforms[i].t());
+    chain = chain.defined() ? chain.mm(step) : step;
   }
-  return w;
+  const int kmax = kernels_.back();
+  return w.reshape({channels, kmax * kmax}).mm(chain).reshape({channels, 1, kernel, kernel});
 }
 
 torch::Tensor ElasticDepthwiseConv::forward(const torch::Tensor& x, int kernel) {
   const int64_t c = x.size(1);
-  const auto w = kernel_weight(c, kernel).contiguous(kChannelsLast);
+  std::vector<const torch::Tensor*> sources{&weight};
+  for (const auto& t : transforms) sources.push_back(&t);
+  const auto w = active_weight_.get(sources, c, kernel, [&] { return kernel_weight(c, kernel).contiguous(kChannelsLast); });
   return torch::conv2d(x, w, {}, stride_, kernel / 2, 1, c);
 }
 
@@ -101,14 +148,14 @@ ElasticPointwiseConv::ElasticPointwiseConv(int64_t max_in, int64_t max_out) {
 }
 
 torch::Tensor ElasticPointwiseConv::sliced_weight(int64_t in_channels, int64_t out_channels) const {
-  auto w = weight;
-  if (out_channels != weight.size(0)) w = w.slice(0, 0, out_channels);
-  if (in_channels != weight.size(1)) w = w.slice(1, 0, in_channels);
-  return w.contiguous(kChannelsLast);  // a no-op unless the input channels were sliced
+  // contiguous: a no-op unless the input channels were sliced
+  return leading(leading(weight, 0, out_channels), 1, in_channels).contiguous(kChannelsLast);
 }
 
 torch::Tensor ElasticPointwiseConv::forward(const torch::Tensor& x, int64_t out_channels) {
-  return torch::conv2d(x, sliced_weight(x.size(1), out_channels));
+  const int64_t in = x.size(1);
+  if (in == weight.size(1) && out_channels == weight.size(0)) return torch::conv2d(x, weight);
+  return torch::conv2d(x, active_weight_.get({&weight}, in, out_channels, [&] { return sliced_weight(in, out_channels); }));
 }
 
 // ---------------------------------------------------------------- ElasticMBConv

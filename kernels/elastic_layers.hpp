@@ -10,6 +10,34 @@ namespace apq {
 
 constexpr auto kChannelsLast = at::MemoryFormat::ChannelsLast;
 
+// The first `count` entries of t along dim: t itself when that is all of it.
+torch::Tensor leading(const torch::Tensor& t, int64_t dim, int64_t count);
+
+// A weight derived from parameters (a slice made contiguous, a transformed kernel), kept while
+// autograd is off (evaluation, BN re-calibration) so every batch does not derive it again. The
+// kept tensor is reused while the shape arguments and every source's storage and version counter
+// (bumped by each in-place change: an optimizer step, a checkpoint load, a channel re-ordering)
+// are unchanged. With autograd on it is derived every time, so gradients flow to the sources.
+class DerivedWeight {
+ public:
+  template <class Make>
+  torch::Tensor get(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b, Make&& make) {
+    if (at::GradMode::is_enabled()) return make();
+    if (!matches(sources, a, b)) {
+      kept_ = make();
+      remember(sources, a, b);
+    }
+    return kept_;
+  }
+
+ private:
+  bool matches(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b) const;
+  void remember(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b);
+
+  torch::Tensor kept_;
+  std::vector<int64_t> key_;
+};
+
 // BatchNorm over the first channels of x (x.size(1) of at most max_channels), with the
 // functional batch_norm on slices of weight, bias and running statistics.
 //
@@ -70,6 +98,8 @@ class ElasticDepthwiseConv : public torch::nn::Module {
  private:
   std::vector<int> kernels_;  // ascending
   int stride_;
+  std::vector<torch::Tensor> centre_selections_;  // [i]: crop of kernels[i] from kernels[i + 1], constant
+  DerivedWeight active_weight_;
 };
 
 // 1x1 conv using the first out_channels filters and the first x.size(1) input channels.
@@ -81,6 +111,9 @@ class ElasticPointwiseConv : public torch::nn::Module {
   torch::Tensor sliced_weight(int64_t in_channels, int64_t out_channels) const;
 
   torch::Tensor weight;  // [max_out, max_in, 1, 1]
+
+ private:
+  DerivedWeight active_weight_;
 };
 
 // Inverted residual block with elastic kernel and expanded width:

@@ -78,17 +78,10 @@ Bytes Envelope::flatten() && {
   if (segments.empty()) return std::move(head);
   Bytes wire(size());
   std::uint8_t* out = wire.data();
-  auto put = [&out](const std::uint8_t* data, std::size_t n) {
-    if (n) std::memcpy(out, data, n);
+  for_each_piece([&out](const std::uint8_t* data, std::size_t n) {
+    std::memcpy(out, data, n);
     out += n;
-  };
-  std::size_t from = 0;
-  for (const auto& s : segments) {
-    put(head.data() + from, s.at - from);
-    put(s.bytes.data(), s.bytes.size());
-    from = s.at;
-  }
-  put(head.data() + from, head.size() - from);
+  });
   return wire;
 }
 

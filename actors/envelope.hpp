@@ -69,6 +69,22 @@ struct Envelope {
   Envelope(Bytes whole) : head(std::move(whole)) {}  // NOLINT: implicit, a flat envelope
   std::size_t size() const;  // on the wire
   Bytes flatten() &&;        // the contiguous wire bytes
+
+  // Calls piece(data, n) for the non-empty pieces of the wire bytes in order: head up to the
+  // first segment, the segment, head up to the next one, ..., the rest of head.
+  template <class Piece>
+  void for_each_piece(Piece&& piece) const {
+    std::size_t from = 0;
+    auto part = [&piece](const std::uint8_t* data, std::size_t n) {
+      if (n) piece(data, n);
+    };
+    for (const auto& s : segments) {
+      part(head.data() + from, s.at - from);
+      part(s.bytes.data(), s.bytes.size());
+      from = s.at;
+    }
+    part(head.data() + from, head.size() - from);
+  }
 };
 void set_request_id(Envelope& envelope, std::uint64_t request_id);
 

@@ -6,17 +6,27 @@
 #include <cstdlib>
 #include <iterator>
 
+#include <pthread.h>
+
 #include "actors/gateway.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
+#include "actors/posted_receives.hpp"
 
 namespace apq::actors {
 namespace {
 
-constexpr int kTag = 0x4150;  // all our traffic uses one tag on our own communicator
 constexpr int kMaxArrivalsPerRound = 64;
 // Sends not yet completed; more wait in the outbox (keeps MPI_Testsome cheap under bursts).
 constexpr std::size_t kMaxSendsInFlight = 256;
+// Pending sends that make the loop ask MPI which have completed (else every 8th idle round).
+constexpr std::size_t kCompleteSendsAt = 16;
+
+// The statistics counters have one writer, the transport thread: a plain add published with
+// a relaxed store, not a locked read-modify-write on every message.
+void count(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
+  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
 
 const char* level_name(int level) {
   switch (level) {
@@ -101,18 +111,19 @@ void Transport::post(int dst_rank, Envelope wire) {
   if (wire.size() > static_cast<std::size_t>(INT_MAX))
     throw std::length_error("envelope of " + std::to_string(wire.size()) +
                             " bytes exceeds one MPI message (2 GiB)");
-  const bool on_transport_thread = std::this_thread::get_id() == loop_thread_.load();
+  // An endpoint answering on the transport thread sends at once instead of waiting for the
+  // next loop round, when nothing queued earlier could be overtaken; without the lock: only
+  // this thread writes closed_, and a post from another thread racing with this one has no
+  // order to keep relative to it.
+  if (std::this_thread::get_id() == loop_thread_.load() && !closed_ && dst_rank != rank_ && !outbox_filled_.load() &&
+      send_requests_.size() < kMaxSendsInFlight) {
+    isend(dst_rank, std::move(wire));
+    return;
+  }
   std::unique_lock<std::mutex> lock(outbox_mutex_);
   if (closed_) {
     log_line(rank_, "dropped an envelope for rank " + std::to_string(dst_rank) +
                         " posted after shutdown");
-    return;
-  }
-  // An endpoint answering on the transport thread sends at once instead of waiting for the
-  // next loop round; only when nothing queued earlier could be overtaken.
-  if (on_transport_thread && dst_rank != rank_ && outbox_.empty() && send_requests_.size() < kMaxSendsInFlight) {
-    lock.unlock();
-    isend(dst_rank, std::move(wire));
     return;
   }
   outbox_.emplace_back(dst_rank, std::move(wire));
@@ -170,7 +181,9 @@ TransportStats Transport::stats() const {
 
 void Transport::loop() {
   loop_thread_ = std::this_thread::get_id();
+  pthread_setname_np(pthread_self(), "apq-transport");  // for top -H, perf, gdb
   try {
+    posted_ = std::make_unique<PostedReceives>(comm_);
     MPI_Request barrier;
     MPI_Ibarrier(comm_, &barrier);  // every rank has registered its actors after this
     wait_request(barrier);
@@ -189,7 +202,9 @@ void Transport::loop() {
       }
       bool busy = send_outbox();
       busy |= receive_arrivals();
-      busy |= complete_sends();
+      // Small sends are done as soon as they are posted; asking MPI about them on every round
+      // made each polling round twice as long, and an arrival waited for it.
+      if (send_requests_.size() >= kCompleteSendsAt || idle_rounds % 8 == 7) busy |= complete_sends();
       if (!draining) draining = shutdown_requested_.load();
       if (draining && !closing && send_requests_.empty()) {
         std::lock_guard<std::mutex> lock(outbox_mutex_);
@@ -207,6 +222,7 @@ void Transport::loop() {
       idle_rounds = busy ? 0 : idle_rounds + 1;
       if (!busy) idle(idle_rounds);
     }
+    posted_.reset();
     finish(0);
   } catch (const std::exception& e) {
     abort_from_thread(std::string("transport thread failed: ") + e.what());
@@ -287,37 +303,39 @@ bool Transport::send_outbox() {
 }
 
 void Transport::isend(int dst_rank, Envelope wire) {
-  MPI_Request request;
   const std::size_t size = wire.size();
+  if (size > PostedReceives::kSlotBytes) {
+    // Announce it, then send it with the bulk tag (actors/posted_receives.hpp).
+    MPI_Request request;
+    Envelope notice(bulk_notice(size));
+    MPI_Isend(notice.head.data(), static_cast<int>(notice.head.size()), MPI_BYTE, dst_rank, kEnvelopeTag, comm_,
+              &request);
+    send_requests_.push_back(request);
+    send_buffers_.push_back(std::move(notice));
+  }
+  const int tag = size > PostedReceives::kSlotBytes ? kBulkTag : kEnvelopeTag;
+  MPI_Request request;
   if (wire.segments.empty()) {
-    MPI_Isend(wire.head.data(), static_cast<int>(size), MPI_BYTE, dst_rank, kTag, comm_, &request);
+    MPI_Isend(wire.head.data(), static_cast<int>(size), MPI_BYTE, dst_rank, tag, comm_, &request);
   } else {
     // One message from several buffers: the head's pieces and the segments in between, by
     // absolute address. MPI may free the type now; the pending send keeps what it needs.
     std::vector<int> lengths;
     std::vector<MPI_Aint> addresses;
-    auto block = [&](const std::uint8_t* data, std::size_t n) {
-      if (n == 0) return;
+    wire.for_each_piece([&](const std::uint8_t* data, std::size_t n) {
       MPI_Aint address;
       MPI_Get_address(data, &address);
       lengths.push_back(static_cast<int>(n));
       addresses.push_back(address);
-    };
-    std::size_t from = 0;
-    for (const auto& s : wire.segments) {
-      block(wire.head.data() + from, s.at - from);
-      block(s.bytes.data(), s.bytes.size());
-      from = s.at;
-    }
-    block(wire.head.data() + from, wire.head.size() - from);
+    });
     MPI_Datatype gathered;
     MPI_Type_create_hindexed(static_cast<int>(lengths.size()), lengths.data(), addresses.data(), MPI_BYTE, &gathered);
     MPI_Type_commit(&gathered);
-    MPI_Isend(MPI_BOTTOM, 1, gathered, dst_rank, kTag, comm_, &request);
+    MPI_Isend(MPI_BOTTOM, 1, gathered, dst_rank, tag, comm_, &request);
     MPI_Type_free(&gathered);
   }
-  ++sent_;
-  bytes_sent_ += size;
+  count(sent_);
+  count(bytes_sent_, size);
   send_requests_.push_back(request);
   send_buffers_.push_back(std::move(wire));
   sent_last_ = true;
@@ -333,8 +351,10 @@ bool Transport::complete_sends() {
   std::size_t keep = 0;
   for (std::size_t i = 0; i < send_requests_.size(); ++i) {
     if (send_requests_[i] == MPI_REQUEST_NULL) continue;
-    send_requests_[keep] = send_requests_[i];
-    send_buffers_[keep] = std::move(send_buffers_[i]);
+    if (keep != i) {  // moving a vector onto itself empties it: the pending send's buffer was freed
+      send_requests_[keep] = send_requests_[i];
+      send_buffers_[keep] = std::move(send_buffers_[i]);
+    }
     ++keep;
   }
   send_requests_.resize(keep);
@@ -345,19 +365,12 @@ bool Transport::complete_sends() {
 bool Transport::receive_arrivals() {
   bool any = false;
   for (int i = 0; i < kMaxArrivalsPerRound; ++i) {
-    int flag = 0;
-    MPI_Message message;
-    MPI_Status status;
-    MPI_Improbe(MPI_ANY_SOURCE, kTag, comm_, &flag, &message, &status);
-    if (!flag) break;
-    int count = 0;
-    MPI_Get_count(&status, MPI_BYTE, &count);
-    auto wire = std::make_shared<Bytes>(static_cast<std::size_t>(count));
-    MPI_Mrecv(wire->data(), count, MPI_BYTE, &message, &status);
-    ++received_;
-    bytes_received_ += wire->size();
+    auto arrival = posted_->next();
+    if (!arrival) break;
+    count(received_);
+    count(bytes_received_, arrival->wire->size());
     sent_last_ = false;  // unless an endpoint answers at once
-    handle_arrival(wire, status.MPI_SOURCE);
+    handle_arrival(arrival->wire, arrival->source);
     any = true;
   }
   return any;
@@ -468,7 +481,7 @@ void Transport::deliver(const EnvelopeView& view, int source) {
 }
 
 void Transport::reject(int source, std::size_t size, const std::string& reason) {
-  ++rejected_;
+  count(rejected_);
   log_line(rank_, "rejected an envelope from rank " + std::to_string(source) + " (" +
                       std::to_string(size) + " bytes): " + reason);
 }
@@ -493,9 +506,10 @@ void Transport::abort_from_thread(const std::string& reason) {
     h.dst_rank = r;
     h.type_id = Abort::type_id;
     h.dst_name = kTransportName;
-    buffers.push_back(make_envelope(h, Abort{rank_, reason}));
+    // Sent directly, so it must fit a posted receive: the reason is cut if it is very long.
+    buffers.push_back(make_envelope(h, Abort{rank_, reason.substr(0, PostedReceives::kSlotBytes / 2)}));
     requests.emplace_back();
-    MPI_Isend(buffers.back().data(), static_cast<int>(buffers.back().size()), MPI_BYTE, r, kTag,
+    MPI_Isend(buffers.back().data(), static_cast<int>(buffers.back().size()), MPI_BYTE, r, kEnvelopeTag,
               comm_, &requests.back());
   }
   const auto deadline = std::chrono::steady_clock::now() +

@@ -1,6 +1,6 @@
 // The MPI transport of one rank. One thread (started by start()) makes every MPI call while
-// it runs: it sends queued envelopes (MPI_Isend, one message each), receives arrivals
-// (MPI_Improbe + MPI_Mrecv), checks them, and delivers them to local actors registered by
+// it runs: it sends queued envelopes (MPI_Isend), receives arrivals (into receives posted
+// ahead, actors/posted_receives.hpp), checks them, and delivers them to local actors registered by
 // name. Other threads only queue work (post, shutdown_all, abort_all), so MPI_THREAD_SERIALIZED
 // suffices; construction and destruction are collective and happen on the caller's thread.
 #pragma once
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -25,6 +26,8 @@
 #include "actors/message_registry.hpp"
 
 namespace apq::actors {
+
+class PostedReceives;
 
 struct TransportOptions {
   // How long an aborting rank waits for its Abort envelopes to leave before MPI_Abort.
@@ -122,11 +125,12 @@ class Transport {
   // can look without taking the lock on every round.
   std::atomic<bool> shutdown_requested_{false};
   std::atomic<bool> outbox_filled_{false};  // outbox_ is not empty
-  bool closed_ = false;              // guarded by outbox_mutex_: posts are dropped
+  bool closed_ = false;  // posts are dropped; written by the transport thread under outbox_mutex_
   std::string abort_reason_;         // guarded by outbox_mutex_
   std::atomic<bool> abort_requested_{false};
 
   // Owned by the transport thread.
+  std::unique_ptr<PostedReceives> posted_;  // while the loop runs
   std::vector<MPI_Request> send_requests_;
   std::vector<Envelope> send_buffers_;
   std::vector<int> completed_indices_;
@@ -144,6 +148,7 @@ class Transport {
   bool done_ = false;
   int exit_code_ = 0;
 
+  // Written by the transport thread only, read by stats() from any thread.
   std::atomic<std::uint64_t> sent_{0}, received_{0}, rejected_{0}, bytes_sent_{0},
       bytes_received_{0};
 };

@@ -9,6 +9,8 @@
 //   actors       a CAF request from a scoped actor on rank 0 to an actor on rank 1 and its
 //                reply: gateway, transport and mailbox hops on both sides, what actors see.
 // Then the throughput of 100k small one-way messages, counted on arrival (none may be lost).
+//   transport_bench [ROUNDS] [--latency-only]   (the latter: small round trips only, 50x as
+//   many, for a profiler: perf record on rank 1 sees little else)
 #include <malloc.h>
 #include <mpi.h>
 
@@ -254,7 +256,7 @@ struct Figures {
 };
 
 Figures best(const Figures& a, const Figures& b) {
-  if (a.big.empty()) return b;
+  if (a.small == 0) return b;
   Figures m;
   m.small = std::min(a.small, b.small);
   for (std::size_t i = 0; i < a.big.size(); ++i) m.big.push_back(std::min(a.big[i], b.big[i]));
@@ -266,9 +268,10 @@ const std::vector<std::size_t> kSizes{1024, 64 << 10, 1 << 20, 16 << 20};
 // A small message: a Ping envelope to "bench.echo" is 60 bytes on the wire.
 const std::size_t kSmallWire = kEnvelopeFixedSize + 10 + 12;
 
-Figures measure_raw(int rank) {
+Figures measure_raw(int rank, bool latency_only) {
   Figures f;
-  f.small = raw_round_trip(rank, kSmallWire, 20000);
+  f.small = raw_round_trip(rank, kSmallWire, latency_only ? 1000000 : 20000);
+  if (latency_only) return f;
   for (auto s : kSizes) f.big.push_back(raw_round_trip(rank, s, iterations_for(s, 0)));
   f.stream = raw_stream(rank, kSmallWire);
   return f;
@@ -279,7 +282,7 @@ struct NodeFigures {
 };
 
 // One Node from start to shutdown; rank 0 measures, rank 1 serves.
-NodeFigures measure_node(int rank, int provided) {
+NodeFigures measure_node(int rank, int provided, bool latency_only) {
   NodeFigures f;
   Node node(MPI_COMM_WORLD, provided);
   Rank0Flags flags;
@@ -294,7 +297,12 @@ NodeFigures measure_node(int rank, int provided) {
   if (rank == 0) {
     caf::scoped_actor self{node.system()};
     // Small: a Blob with no bytes is 16 bytes of payload (seq + two lengths).
-    f.endpoint.small = endpoint_round_trip(node.transport(), flags, 0, 20000);
+    f.endpoint.small = endpoint_round_trip(node.transport(), flags, 0, latency_only ? 1000000 : 20000);
+    if (latency_only) {
+      node.shutdown_all();
+      node.wait();
+      return f;
+    }
     f.thread.small = transport_round_trip(node.transport(), flags, 0, 5000);
     f.actors.small = actor_round_trip(node, self, 0, 3000);
     for (auto s : kSizes) {
@@ -330,12 +338,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
+  const bool latency_only = argc > 2 && std::string(argv[2]) == "--latency-only";
   // Alternate raw MPI and the transport, keep the best of each: the machine is shared and
   // noisy, and the best run is the closest to what each path can do.
   Figures raw, endpoint, thread, actors;
   for (int round = 0; round < rounds; ++round) {
-    raw = best(raw, measure_raw(rank));
-    const NodeFigures f = measure_node(rank, provided);
+    raw = best(raw, measure_raw(rank, latency_only));
+    const NodeFigures f = measure_node(rank, provided, latency_only);
     if (rank == 0) {
       endpoint = best(endpoint, f.endpoint);
       thread = best(thread, f.thread);
@@ -346,6 +355,12 @@ int main(int argc, char** argv) {
     std::printf("transport_bench: 2 ranks, MPI thread level %d, best of %d rounds\n", provided, rounds);
     std::printf("columns: raw MPI | transport (endpoint to endpoint) | transport from a thread | CAF actors\n");
     auto us = [&](double rtt) { return std::to_string(rtt * 1e6).substr(0, 6) + " us"; };
+    if (latency_only) {
+      std::printf("round trip, small message: %s | %s (%.2fx)\n", us(raw.small).c_str(), us(endpoint.small).c_str(),
+                  endpoint.small / raw.small);
+      MPI_Finalize();
+      return 0;
+    }
     std::printf("round trip, small message: %s | %s (%.2fx) | %s (%.2fx) | %s (%.2fx)\n", us(raw.small).c_str(),
                 us(endpoint.small).c_str(), endpoint.small / raw.small, us(thread.small).c_str(), thread.small / raw.small,
                 us(actors.small).c_str(), actors.small / raw.small);

@@ -123,7 +123,10 @@ class ByteWriter {
  public:
   using result_type = void;
   ByteWriter() = default;
-  explicit ByteWriter(Bytes& out, std::vector<Segment>* segments = nullptr) : out_(&out), segments_(segments) {}
+  // Writes into `out` from offset `at` on; out must already be large enough (encode_into
+  // sizes it once: growing it field by field cost a call per field).
+  ByteWriter(Bytes& out, std::size_t at, std::vector<Segment>* segments = nullptr)
+      : out_(&out), segments_(segments), pos_(at) {}
   // Counting for a writer that will have segments: the bytes of segments are not counted.
   explicit ByteWriter(bool skip_segments) : skip_segments_(skip_segments) {}
 
@@ -134,11 +137,11 @@ class ByteWriter {
   void put_raw(const void* data, std::size_t size) {
     counted_ += size;
     if (size == 0 || !out_) return;
-    const std::size_t at = out_->size();
-    out_->resize(at + size);
-    std::memcpy(out_->data() + at, data, size);
+    std::memcpy(out_->data() + pos_, data, size);
+    pos_ += size;
   }
   std::size_t counted() const { return counted_; }
+  std::size_t position() const { return pos_; }
 
  private:
   template <class T>
@@ -158,7 +161,7 @@ class ByteWriter {
       if (!as_segment) {
         put_raw(x.data(), x.size());
       } else if (segments_) {
-        segments_->push_back({out_->size(), x});
+        segments_->push_back({pos_, x});
       }
     } else if constexpr (std::is_same_v<T, std::string>) {
       apply(static_cast<std::uint64_t>(x.size()));
@@ -179,6 +182,7 @@ class ByteWriter {
   Bytes* out_ = nullptr;
   std::vector<Segment>* segments_ = nullptr;
   bool skip_segments_ = false;
+  std::size_t pos_ = 0;
   std::size_t counted_ = 0;
 };
 
@@ -277,14 +281,22 @@ class ByteReader {
   std::size_t pos_ = 0;
 };
 
-// Sizes the value first and reserves exactly: growing the buffer while writing would copy a
-// large payload again (and, past the mmap threshold, fault in fresh pages) for every message.
+// Bytes that encode_into writes for `value` (without the bytes of segments, if any).
+template <class T>
+std::size_t encoded_size(const T& value, bool with_segments = false) {
+  ByteWriter counter(with_segments);
+  counter(value);
+  return counter.counted();
+}
+
+// Appends the encoding of `value`. Sizes it first and grows `out` once: growing the buffer
+// while writing would copy a large payload again (and, past the mmap threshold, fault in
+// fresh pages) for every message.
 template <class T>
 void encode_into(Bytes& out, const T& value, std::vector<Segment>* segments = nullptr) {
-  ByteWriter counter(segments != nullptr);
-  counter(value);
-  out.reserve(out.size() + counter.counted());
-  ByteWriter writer(out, segments);
+  const std::size_t at = out.size();
+  out.resize(at + encoded_size(value, segments != nullptr));
+  ByteWriter writer(out, at, segments);
   writer(value);
 }
 

@@ -9,10 +9,9 @@ namespace {
 constexpr std::size_t kPayloadLengthOffset = 30;
 
 template <class T>
-void put(Bytes& out, T value) {
-  const std::size_t at = out.size();
-  out.resize(at + sizeof(T));
-  std::memcpy(out.data() + at, &value, sizeof(T));
+void put_at(std::uint8_t*& at, T value) {  // writes at `at` and moves it on
+  std::memcpy(at, &value, sizeof(T));
+  at += sizeof(T);
 }
 
 template <class T>
@@ -38,21 +37,22 @@ Bytes begin_envelope(const EnvelopeHeader& header, std::size_t payload_reserve) 
   if (header.dst_name.size() > std::numeric_limits<std::uint16_t>::max())
     throw std::invalid_argument("actor name longer than 65535 bytes: " +
                                 header.dst_name.substr(0, 40) + "...");
+  const std::size_t name_size = header.dst_name.size();
   Bytes wire;
-  wire.reserve(kEnvelopeFixedSize + header.dst_name.size() + payload_reserve);
-  put(wire, kEnvelopeMagic);
-  put(wire, kEnvelopeVersion);
-  put(wire, static_cast<std::uint8_t>(header.kind));
-  put(wire, std::uint8_t{0});
-  put(wire, header.src_rank);
-  put(wire, header.dst_rank);
-  put(wire, header.type_id);
-  put(wire, header.request_id);
-  put(wire, static_cast<std::uint16_t>(header.dst_name.size()));
-  put(wire, std::uint64_t{0});  // payload length, patched by finish_envelope
-  const std::size_t at = wire.size();
-  wire.resize(at + header.dst_name.size());
-  std::memcpy(wire.data() + at, header.dst_name.data(), header.dst_name.size());
+  wire.reserve(kEnvelopeFixedSize + name_size + payload_reserve);
+  wire.resize(kEnvelopeFixedSize + name_size);  // one resize: the fields are written in place
+  std::uint8_t* at = wire.data();
+  put_at(at, kEnvelopeMagic);
+  put_at(at, kEnvelopeVersion);
+  put_at(at, static_cast<std::uint8_t>(header.kind));
+  put_at(at, std::uint8_t{0});
+  put_at(at, header.src_rank);
+  put_at(at, header.dst_rank);
+  put_at(at, header.type_id);
+  put_at(at, header.request_id);
+  put_at(at, static_cast<std::uint16_t>(name_size));
+  put_at(at, std::uint64_t{0});  // payload length, patched by finish_envelope
+  if (name_size) std::memcpy(at, header.dst_name.data(), name_size);
   return wire;
 }
 

@@ -91,7 +91,7 @@ void set_request_id(Envelope& envelope, std::uint64_t request_id);
 // The envelope as one contiguous buffer (the payload is copied into it).
 template <class T>
 Bytes make_envelope(const EnvelopeHeader& header, const T& payload) {
-  Bytes wire = begin_envelope(header);
+  Bytes wire = begin_envelope(header, encoded_size(payload));  // one allocation
   encode_into(wire, payload);
   finish_envelope(wire);
   return wire;
@@ -101,7 +101,7 @@ Bytes make_envelope(const EnvelopeHeader& header, const T& payload) {
 template <class T>
 Envelope make_envelope_parts(const EnvelopeHeader& header, const T& payload) {
   Envelope e;
-  e.head = begin_envelope(header);
+  e.head = begin_envelope(header, encoded_size(payload, true));  // one allocation
   encode_into(e.head, payload, &e.segments);
   std::size_t segment_bytes = 0;
   for (const auto& s : e.segments) segment_bytes += s.bytes.size();

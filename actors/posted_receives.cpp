@@ -51,7 +51,7 @@ PostedReceives::~PostedReceives() {
   }
 }
 
-std::shared_ptr<Bytes> PostedReceives::copy_out(const std::uint8_t* data, std::size_t size) {
+std::shared_ptr<const Bytes> PostedReceives::copy_out(const std::uint8_t* data, std::size_t size) {
   // The last arrival's buffer is reused when nobody kept it (the usual case: an endpoint or
   // the decoder copied what it needed), which saves two allocations and two frees per message.
   if (!last_ || last_.use_count() != 1) last_ = std::make_shared<Bytes>();
@@ -89,9 +89,9 @@ std::optional<Arrival> PostedReceives::next() {
     if (*bulk > static_cast<std::size_t>(INT_MAX))
       throw std::runtime_error("rank " + std::to_string(arrival.source) + " announced an envelope of " +
                                std::to_string(*bulk) + " bytes, more than one MPI message holds");
-    arrival.wire = std::make_shared<Bytes>(*bulk);
-    MPI_Recv(arrival.wire->data(), static_cast<int>(*bulk), MPI_BYTE, arrival.source, kBulkTag, comm_,
-             MPI_STATUS_IGNORE);
+    auto wire = std::make_shared<Bytes>(*bulk);
+    MPI_Recv(wire->data(), static_cast<int>(*bulk), MPI_BYTE, arrival.source, kBulkTag, comm_, MPI_STATUS_IGNORE);
+    arrival.wire = std::move(wire);
   }
   return arrival;
 }

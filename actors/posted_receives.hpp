@@ -26,7 +26,7 @@ constexpr int kEnvelopeTag = 0x4150;
 constexpr int kBulkTag = 0x4151;
 
 struct Arrival {
-  std::shared_ptr<Bytes> wire;  // the whole envelope (a bulk one already received)
+  std::shared_ptr<const Bytes> wire;  // the whole envelope (a bulk one already received)
   int source = 0;
 };
 
@@ -53,7 +53,7 @@ class PostedReceives {
     MPI_Request request = MPI_REQUEST_NULL;
   };
   void post(Slot& slot);
-  std::shared_ptr<Bytes> copy_out(const std::uint8_t* data, std::size_t size);
+  std::shared_ptr<const Bytes> copy_out(const std::uint8_t* data, std::size_t size);
 
   MPI_Comm comm_;
   std::vector<Slot> slots_;

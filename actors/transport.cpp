@@ -365,7 +365,7 @@ bool Transport::receive_arrivals() {
     count(received_);
     count(bytes_received_, arrival->wire->size());
     sent_last_ = false;  // unless an endpoint answers at once
-    handle_arrival(arrival->wire, arrival->source);
+    handle_arrival(std::move(arrival->wire), arrival->source);
     any = true;
   }
   return any;

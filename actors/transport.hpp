@@ -98,7 +98,7 @@ class Transport {
   void isend(int dst_rank, Envelope wire);  // on the transport thread only
   bool receive_arrivals();
   bool complete_sends();
-  void handle_arrival(const std::shared_ptr<const Bytes>& wire, int source);
+  void handle_arrival(std::shared_ptr<const Bytes> wire, int source);
   void handle_control(const EnvelopeView& view);
   void deliver(const EnvelopeView& view, int source);
   void reject(int source, std::size_t size, const std::string& reason);

@@ -10,15 +10,16 @@
 
 namespace apq::actors {
 
-void Transport::handle_arrival(const std::shared_ptr<const Bytes>& wire, int source) {
+void Transport::handle_arrival(std::shared_ptr<const Bytes> wire, int source) {
+  const std::size_t size = wire->size();
   EnvelopeView view;
   try {
-    view = parse_envelope(wire->data(), wire->size(), rank_, source);
+    view = parse_envelope(wire->data(), size, rank_, source);
   } catch (const DecodeError& e) {
-    reject(source, wire->size(), e.what());
+    reject(source, size, e.what());
     return;
   }
-  view.owner = wire;
+  view.owner = std::move(wire);  // moved, not copied: each shared_ptr copy is a locked add
   if (view.header.dst_name == kTransportName) {
     handle_control(view);
     return;
@@ -27,7 +28,7 @@ void Transport::handle_arrival(const std::shared_ptr<const Bytes>& wire, int sou
     auto it = endpoints_.find(view.header.dst_name);
     if (it != endpoints_.end()) {
       if (!registry_.find(view.header.type_id))
-        reject(source, wire->size(), "unknown message type id " + std::to_string(view.header.type_id));
+        reject(source, size, "unknown message type id " + std::to_string(view.header.type_id));
       else
         it->second(view);
       return;

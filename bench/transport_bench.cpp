@@ -270,7 +270,7 @@ const std::size_t kSmallWire = kEnvelopeFixedSize + 10 + 12;
 
 Figures measure_raw(int rank, bool latency_only) {
   Figures f;
-  f.small = raw_round_trip(rank, kSmallWire, latency_only ? 1000000 : 20000);
+  f.small = raw_round_trip(rank, kSmallWire, latency_only ? 1000000 : 200000);
   if (latency_only) return f;
   for (auto s : kSizes) f.big.push_back(raw_round_trip(rank, s, iterations_for(s, 0)));
   f.stream = raw_stream(rank, kSmallWire);
@@ -297,7 +297,7 @@ NodeFigures measure_node(int rank, int provided, bool latency_only) {
   if (rank == 0) {
     caf::scoped_actor self{node.system()};
     // Small: a Blob with no bytes is 16 bytes of payload (seq + two lengths).
-    f.endpoint.small = endpoint_round_trip(node.transport(), flags, 0, latency_only ? 1000000 : 20000);
+    f.endpoint.small = endpoint_round_trip(node.transport(), flags, 0, latency_only ? 1000000 : 200000);
     if (latency_only) {
       node.shutdown_all();
       node.wait();

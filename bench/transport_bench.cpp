@@ -1,5 +1,5 @@
 // The MPI transport against raw MPI ping-pong, measured in the same run on two ranks:
-//   mpirun -np 2 build/bench/transport_bench_mpi   (as root: --allow-run-as-root)
+//   mpirun -np 2 build/bench/transport_bench   (as root: --allow-run-as-root)
 // Four paths for each size:
 //   raw MPI      MPI_Send/MPI_Recv between the main threads, the physical limit;
 //   transport    envelope + payload codec between the two transport threads: endpoints on

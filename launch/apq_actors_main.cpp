@@ -1,6 +1,8 @@
 // apq-actors: the whole APQ pipeline as actors over MPI ranks.
+#include <chrono>
 #include <exception>
 #include <iostream>
+#include <thread>
 
 #include "launch/dry_run.hpp"
 #include "launch/options.hpp"
@@ -15,8 +17,13 @@ int main(int argc, char** argv) {
   try {
     parsed = apq::parse_command_line(argc, argv, printed);
   } catch (const apq::UsageError& e) {
-    // Every rank parses the same arguments; one line from the first is enough.
-    if (apq::launcher_rank() == 0) std::cerr << "apq-actors: error: " << e.what() << std::endl;
+    // Every rank parses the same arguments; one line from the first is enough. The others
+    // wait a moment before exiting: a launcher that kills the job on the first bad exit
+    // (srun --kill-on-bad-exit) could otherwise stop rank 0 before it printed the line.
+    if (apq::launcher_rank() == 0)
+      std::cerr << "apq-actors: error: " << e.what() << std::endl;
+    else
+      std::this_thread::sleep_for(std::chrono::seconds(1));
     return 2;
   }
   if (parsed.exit_now) {

@@ -10,6 +10,7 @@
 #include "kernels/model_state.hpp"
 #include "kernels/nesterov_sgd.hpp"
 #include "kernels/quant_jobs.hpp"
+#include "kernels/subnet_forward.hpp"
 #include "kernels/supernet.hpp"
 #include "kernels/rng.hpp"
 
@@ -17,8 +18,6 @@ namespace apq {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-
-torch::Tensor clip6(const torch::Tensor& x) { return torch::hardtanh(x, 0.0, 6.0); }
 
 torch::nn::BatchNorm2d copy_bn(const torch::nn::BatchNorm2d& bn) {
   return torch::nn::BatchNorm2d(std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(bn->clone()));
@@ -69,20 +68,7 @@ QuantSubnet::QuantSubnet(const StaticSubnet& source, const SearchSpace& space, c
   if (!source.is_training()) eval();
 }
 
-torch::Tensor QuantSubnet::forward(torch::Tensor x) {
-  x = stem_conv->forward(x).contiguous(at::MemoryFormat::ChannelsLast);
-  x = clip6(stem_bn->forward(x));
-  x = clip6(first_dw_bn->forward(first_dw->forward(x)));
-  x = first_pw_bn->forward(first_pw->forward(x));
-  for (auto& b : blocks) {
-    auto h = clip6(b.expand_bn->forward(b.expand->forward(x)));
-    h = clip6(b.dw_bn->forward(b.dw->forward(h)));
-    h = b.project_bn->forward(b.project->forward(h));
-    x = b.residual ? h + x : h;
-  }
-  x = clip6(head_bn->forward(head_conv->forward(x)));
-  return classifier->forward(x.mean({2, 3}));
-}
+torch::Tensor QuantSubnet::forward(torch::Tensor x) { return subnet_forward(*this, std::move(x)); }
 
 FinetuneStats finetune(torch::nn::Module& module, const ForwardFn& forward, const ImageTensors& data,
                        const FinetuneConfig& config, std::uint64_t seed) {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "kernels/subnet_forward.hpp"
 #include "kernels/supernet.hpp"
 
 namespace apq {
@@ -15,9 +16,6 @@ torch::nn::Conv2d make_conv(int64_t in, int64_t out, int64_t kernel, int64_t str
 torch::nn::BatchNorm2d make_bn(int64_t channels, double momentum, double eps) {
   return torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(channels).momentum(momentum).eps(eps));
 }
-
-// ReLU6
-torch::Tensor clip6(const torch::Tensor& x) { return torch::hardtanh(x, 0.0, 6.0); }
 
 void copy_bn(torch::nn::BatchNorm2d& to, const ElasticBatchNorm& from) {
   const int64_t c = to->options.num_features();
@@ -64,20 +62,7 @@ StaticSubnet::StaticSubnet(const SearchSpace& space, const Arch& arch) : arch_(a
   classifier = register_module("classifier", torch::nn::Linear(spec.head_width, spec.num_classes));
 }
 
-torch::Tensor StaticSubnet::forward(torch::Tensor x) {
-  x = stem_conv->forward(x).contiguous(at::MemoryFormat::ChannelsLast);
-  x = clip6(stem_bn->forward(x));
-  x = clip6(first_dw_bn->forward(first_dw->forward(x)));
-  x = first_pw_bn->forward(first_pw->forward(x));
-  for (auto& b : blocks) {
-    auto h = clip6(b.expand_bn->forward(b.expand->forward(x)));
-    h = clip6(b.dw_bn->forward(b.dw->forward(h)));
-    h = b.project_bn->forward(b.project->forward(h));
-    x = b.residual ? h + x : h;
-  }
-  x = clip6(head_bn->forward(head_conv->forward(x)));
-  return classifier->forward(x.mean({2, 3}));
-}
+torch::Tensor StaticSubnet::forward(torch::Tensor x) { return subnet_forward(*this, std::move(x)); }
 
 std::shared_ptr<StaticSubnet> extract_subnet(const Supernet& supernet, const Arch& arch) {
   auto net = std::make_shared<StaticSubnet>(supernet.space(), arch);

@@ -141,7 +141,6 @@ class ByteWriter {
     pos_ += size;
   }
   std::size_t counted() const { return counted_; }
-  std::size_t position() const { return pos_; }
 
  private:
   template <class T>
@@ -292,12 +291,18 @@ std::size_t encoded_size(const T& value, bool with_segments = false) {
 // Appends the encoding of `value`. Sizes it first and grows `out` once: growing the buffer
 // while writing would copy a large payload again (and, past the mmap threshold, fault in
 // fresh pages) for every message.
+// `size` is encoded_size(value, segments != nullptr), for a caller that already has it.
 template <class T>
-void encode_into(Bytes& out, const T& value, std::vector<Segment>* segments = nullptr) {
+void encode_into(Bytes& out, const T& value, std::vector<Segment>* segments, std::size_t size) {
   const std::size_t at = out.size();
-  out.resize(at + encoded_size(value, segments != nullptr));
+  out.resize(at + size);
   ByteWriter writer(out, at, segments);
   writer(value);
+}
+
+template <class T>
+void encode_into(Bytes& out, const T& value, std::vector<Segment>* segments = nullptr) {
+  encode_into(out, value, segments, encoded_size(value, segments != nullptr));
 }
 
 template <class T>

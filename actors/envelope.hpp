@@ -91,8 +91,9 @@ void set_request_id(Envelope& envelope, std::uint64_t request_id);
 // The envelope as one contiguous buffer (the payload is copied into it).
 template <class T>
 Bytes make_envelope(const EnvelopeHeader& header, const T& payload) {
-  Bytes wire = begin_envelope(header, encoded_size(payload));  // one allocation
-  encode_into(wire, payload);
+  const std::size_t size = encoded_size(payload);
+  Bytes wire = begin_envelope(header, size);  // one allocation
+  encode_into(wire, payload, nullptr, size);
   finish_envelope(wire);
   return wire;
 }
@@ -101,8 +102,9 @@ Bytes make_envelope(const EnvelopeHeader& header, const T& payload) {
 template <class T>
 Envelope make_envelope_parts(const EnvelopeHeader& header, const T& payload) {
   Envelope e;
-  e.head = begin_envelope(header, encoded_size(payload, true));  // one allocation
-  encode_into(e.head, payload, &e.segments);
+  const std::size_t size = encoded_size(payload, true);
+  e.head = begin_envelope(header, size);  // one allocation
+  encode_into(e.head, payload, &e.segments, size);
   std::size_t segment_bytes = 0;
   for (const auto& s : e.segments) segment_bytes += s.bytes.size();
   finish_envelope(e.head, segment_bytes);

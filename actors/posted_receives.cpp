@@ -10,29 +10,24 @@ namespace {
 constexpr std::uint32_t kBulkMagic = 0x42515041;  // "APQB" read as little-endian
 constexpr std::size_t kBulkNoticeSize = 16;
 
-void put_le(std::uint8_t* at, std::uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) at[i] = static_cast<std::uint8_t>(value >> (8 * i));
-}
-
-std::uint64_t get_le(const std::uint8_t* at, int bytes) {
-  std::uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) value |= std::uint64_t{at[i]} << (8 * i);
-  return value;
-}
-
 }  // namespace
 
+// Written and read with the payload codec (fixed-width little-endian fields).
 Bytes bulk_notice(std::size_t size) {
   Bytes notice(kBulkNoticeSize);
-  put_le(notice.data(), kBulkMagic, 4);
-  put_le(notice.data() + 4, 0, 4);
-  put_le(notice.data() + 8, size, 8);
+  ByteWriter writer(notice, 0);
+  writer(kBulkMagic, std::uint32_t{0}, static_cast<std::uint64_t>(size));
   return notice;
 }
 
 std::optional<std::size_t> parse_bulk_notice(const std::uint8_t* wire, std::size_t size) {
-  if (size != kBulkNoticeSize || get_le(wire, 4) != kBulkMagic) return std::nullopt;
-  return static_cast<std::size_t>(get_le(wire + 8, 8));
+  if (size != kBulkNoticeSize) return std::nullopt;
+  std::uint32_t magic = 0, reserved = 0;
+  std::uint64_t announced = 0;
+  ByteReader reader(wire, size);
+  reader(magic, reserved, announced);
+  if (magic != kBulkMagic) return std::nullopt;
+  return static_cast<std::size_t>(announced);
 }
 
 PostedReceives::PostedReceives(MPI_Comm comm, int slots) : comm_(comm), slots_(static_cast<std::size_t>(slots)) {

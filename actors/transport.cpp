@@ -299,7 +299,8 @@ bool Transport::send_outbox() {
 
 void Transport::isend(int dst_rank, Envelope wire) {
   const std::size_t size = wire.size();
-  if (size > PostedReceives::kSlotBytes) {
+  const bool bulk = size > PostedReceives::kSlotBytes;
+  if (bulk) {
     // Announce it, then send it with the bulk tag (actors/posted_receives.hpp).
     MPI_Request request;
     Envelope notice(bulk_notice(size));
@@ -308,7 +309,7 @@ void Transport::isend(int dst_rank, Envelope wire) {
     send_requests_.push_back(request);
     send_buffers_.push_back(std::move(notice));
   }
-  const int tag = size > PostedReceives::kSlotBytes ? kBulkTag : kEnvelopeTag;
+  const int tag = bulk ? kBulkTag : kEnvelopeTag;
   MPI_Request request;
   if (wire.segments.empty()) {
     MPI_Isend(wire.head.data(), static_cast<int>(size), MPI_BYTE, dst_rank, tag, comm_, &request);

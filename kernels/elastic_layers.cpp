@@ -8,9 +8,7 @@ namespace apq {
 
 // ---------------------------------------------------------------- DerivedWeight
 
-namespace {
-
-std::vector<int64_t> derived_key(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b) {
+std::vector<int64_t> DerivedWeight::make_key(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b) {
   std::vector<int64_t> key{a, b};
   for (const auto* t : sources) {
     key.push_back(reinterpret_cast<int64_t>(t->data_ptr()));
@@ -19,19 +17,9 @@ std::vector<int64_t> derived_key(const std::vector<const torch::Tensor*>& source
   return key;
 }
 
-}  // namespace
-
 torch::Tensor leading(const torch::Tensor& t, int64_t dim, int64_t count) {
   // A slice, even a whole one, adds a SliceBackward that zero-fills a full-size gradient.
   return count == t.size(dim) ? t : t.slice(dim, 0, count);
-}
-
-bool DerivedWeight::matches(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b) const {
-  return kept_.defined() && key_ == derived_key(sources, a, b);
-}
-
-void DerivedWeight::remember(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b) {
-  key_ = derived_key(sources, a, b);
 }
 
 // ---------------------------------------------------------------- ElasticBatchNorm
@@ -154,7 +142,6 @@ torch::Tensor ElasticPointwiseConv::sliced_weight(int64_t in_channels, int64_t o
 
 torch::Tensor ElasticPointwiseConv::forward(const torch::Tensor& x, int64_t out_channels) {
   const int64_t in = x.size(1);
-  if (in == weight.size(1) && out_channels == weight.size(0)) return torch::conv2d(x, weight);
   return torch::conv2d(x, active_weight_.get({&weight}, in, out_channels, [&] { return sliced_weight(in, out_channels); }));
 }
 

@@ -23,16 +23,16 @@ class DerivedWeight {
   template <class Make>
   torch::Tensor get(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b, Make&& make) {
     if (at::GradMode::is_enabled()) return make();
-    if (!matches(sources, a, b)) {
+    auto key = make_key(sources, a, b);
+    if (!kept_.defined() || key != key_) {
       kept_ = make();
-      remember(sources, a, b);
+      key_ = std::move(key);
     }
     return kept_;
   }
 
  private:
-  bool matches(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b) const;
-  void remember(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b);
+  static std::vector<int64_t> make_key(const std::vector<const torch::Tensor*>& sources, int64_t a, int64_t b);
 
   torch::Tensor kept_;
   std::vector<int64_t> key_;

@@ -12,6 +12,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "actors/codec.hpp"
+#include "actors/payload.hpp"
 #include "actors/type_list.hpp"
 
 namespace apq::actors {
@@ -42,7 +43,9 @@ struct WorkResult {
   static constexpr const char* type_name = "apq.WorkResult";
   std::uint64_t id = 0;
   WorkStatus status = WorkStatus::ok;
-  std::vector<double> values;  // e.g. accuracy, loss, latency; NaN allowed and kept
+  Payload answer;              // the task's typed answer (actors/payload.hpp)
+  double seconds = 0.0;        // wall time of the work on the worker
+  std::vector<double> values;  // e.g. fitness history; NaN allowed and kept
   std::vector<std::int32_t> ints;  // e.g. encoded genomes
   std::string text;            // optional readable result
   std::string error;           // why it failed, when status == failed
@@ -107,8 +110,8 @@ typename Inspector::result_type inspect(Inspector& f, WorkItem& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WorkResult& x) {
-  return f(caf::meta::type_name("WorkResult"), x.id, x.status, x.values, x.ints, x.text, x.error,
-           x.rank, x.worker, x.attempt);
+  return f(caf::meta::type_name("WorkResult"), x.id, x.status, x.answer, x.seconds, x.values, x.ints, x.text,
+           x.error, x.rank, x.worker, x.attempt);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Genome& x) {

@@ -1,33 +1,43 @@
 #include "io/dataset_store.hpp"
 
+#include "io/eval_score_columns.hpp"
+
 #include <stdexcept>
 
 namespace apq {
 
 using h5::DType;
 
+namespace {
+std::vector<ColumnSpec> joined(std::vector<ColumnSpec> a, const std::vector<ColumnSpec>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+}  // namespace
+
 std::vector<ColumnSpec> fp_item_columns(std::int64_t arch_code_size) {
-  return {{"id", DType::i64, 0, ""},
-          {"arch", DType::str, 0, ""},
-          {"arch_code", DType::f32, arch_code_size, "one-hot"},
-          {"accuracy", DType::f64, 0, "fraction"},
-          {"seconds", DType::f64, 0, "s"}};
+  return joined(joined({{"id", DType::i64, 0, ""},
+                        {"arch", DType::str, 0, ""},
+                        {"arch_code", DType::f32, arch_code_size, "one-hot"}},
+                       eval_score_columns()),
+                {{"seconds", DType::f64, 0, "s"}});
 }
 
 std::vector<ColumnSpec> quant_item_columns(std::int64_t arch_code_size, std::int64_t policy_code_size) {
-  return {{"id", DType::i64, 0, ""},
+  return joined(
+      joined({{"id", DType::i64, 0, ""},
           {"arch", DType::str, 0, ""},
           {"arch_code", DType::f32, arch_code_size, "one-hot"},
           {"policy", DType::str, 0, ""},
           {"policy_code", DType::f32, policy_code_size, "one-hot"},
           {"kind", DType::i32, 0, ""},
-          {"group", DType::i64, 0, ""},
-          {"accuracy", DType::f64, 0, "fraction"},
-          {"fp_accuracy", DType::f64, 0, "fraction"},
-          {"bitops", DType::f64, 0, "bit operations"},
-          {"latency_ms", DType::f64, 0, "ms"},
-          {"energy_mj", DType::f64, 0, "mJ"},
-          {"seconds", DType::f64, 0, "s"}};
+          {"group", DType::i64, 0, ""}},
+         eval_score_columns()),
+      {{"fp_accuracy", DType::f64, 0, "fraction"},
+       {"bitops", DType::f64, 0, "bit operations"},
+       {"latency_ms", DType::f64, 0, "ms"},
+       {"energy_mj", DType::f64, 0, "mJ"},
+       {"seconds", DType::f64, 0, "s"}});
 }
 
 std::vector<ColumnSpec> failed_columns() {
@@ -119,7 +129,7 @@ void FpDatasetWriter::append(const FpRecord& r) {
     items.open_table("id").append<std::int64_t>({r.id});
     items.open_table("arch").append_strings({r.arch});
     items.open_table("arch_code").append<float>(r.arch_code);
-    items.open_table("accuracy").append<double>({r.accuracy});
+    append_eval_score(items, r.score);
     items.open_table("seconds").append<double>({r.seconds});
   });
 }
@@ -144,7 +154,7 @@ void QuantDatasetWriter::append(const QuantRecord& r) {
     items.open_table("policy_code").append<float>(r.policy_code);
     items.open_table("kind").append<std::int32_t>({kind});
     items.open_table("group").append<std::int64_t>({r.group});
-    items.open_table("accuracy").append<double>({r.accuracy});
+    append_eval_score(items, r.score);
     items.open_table("fp_accuracy").append<double>({r.fp_accuracy});
     items.open_table("bitops").append<double>({r.bitops});
     items.open_table("latency_ms").append<double>({r.latency_ms});
@@ -189,11 +199,11 @@ FpDataset read_fp_dataset(const std::string& path) {
   const auto ids = read_column<std::int64_t>(items, "id", n);
   const auto archs = read_string_column(items, "arch", n);
   const auto codes = read_code_column(items, "arch_code", n);
-  const auto acc = read_column<double>(items, "accuracy", n);
+  const auto scores = read_eval_scores(items, n);
   const auto secs = read_column<double>(items, "seconds", n);
   FpDataset out;
   out.meta = read_run_meta(file);
-  for (std::size_t i = 0; i < ids.size(); ++i) out.records.push_back({ids[i], archs[i], codes[i], acc[i], secs[i]});
+  for (std::size_t i = 0; i < ids.size(); ++i) out.records.push_back({ids[i], archs[i], codes[i], scores[i], secs[i]});
   out.failed = read_failures(file);
   return out;
 }
@@ -212,7 +222,7 @@ QuantDataset read_quant_dataset(const std::string& path) {
   const auto policy_codes = read_code_column(items, "policy_code", n);
   const auto kinds = read_column<std::int32_t>(items, "kind", n);
   const auto groups = read_column<std::int64_t>(items, "group", n);
-  const auto acc = read_column<double>(items, "accuracy", n);
+  const auto scores = read_eval_scores(items, n);
   const auto fp_acc = read_column<double>(items, "fp_accuracy", n);
   const auto bitops = read_column<double>(items, "bitops", n);
   const auto latency = read_column<double>(items, "latency_ms", n);
@@ -229,7 +239,7 @@ QuantDataset read_quant_dataset(const std::string& path) {
     r.policy_code = policy_codes[i];
     r.kind = static_cast<QuantItemKind>(kinds[i]);
     r.group = groups[i];
-    r.accuracy = acc[i];
+    r.score = scores[i];
     r.fp_accuracy = fp_acc[i];
     r.bitops = bitops[i];
     r.latency_ms = latency[i];

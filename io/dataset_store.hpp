@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "io/eval_score.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/item_columns.hpp"
 #include "io/run_meta.hpp"
@@ -23,7 +24,7 @@ struct FpRecord {
   std::int64_t id = 0;
   std::string arch;              // readable, e.g. "k3m48 k5m64 | k7m96"
   std::vector<float> arch_code;  // one-hot encoding, arch_code_size values
-  double accuracy = 0.0;         // validation top-1, a fraction in [0, 1]
+  EvalScore score;               // validation top-1 (score.top1, a fraction), loss and halves
   double seconds = 0.0;          // wall time the item took
 };
 
@@ -37,7 +38,7 @@ struct QuantRecord {
   std::vector<float> policy_code;  // policy_code_size values
   QuantItemKind kind = QuantItemKind::random_pair;
   std::int64_t group = -1;  // architecture group for policy_group items, -1 otherwise
-  double accuracy = 0.0;    // validation top-1 after quantization-aware fine-tuning (fraction)
+  EvalScore score;          // validation top-1, loss and halves after quantization-aware fine-tuning
   double fp_accuracy = std::numeric_limits<double>::quiet_NaN();  // same subnet unquantized
   double bitops = 0.0;      // bit operations (MACs x weight bits x activation bits)
   double latency_ms = 0.0;

@@ -25,6 +25,12 @@ void write_predictor(h5::Group& root, const std::string& name, const PredictorRe
   g.set_double_attr("pearson", r.pearson);
   g.set_double_attr("kendall_tau", r.kendall_tau);
   g.set_double_attr("mean_target", r.mean_target);
+  g.set_string_attr("label_target", r.label_target);
+  g.set_int_attr("label_items", r.label_items);
+  g.set_double_attr("label_split_half_tau", r.label_split_half_tau);
+  g.set_double_attr("label_split_half_pearson", r.label_split_half_pearson);
+  g.set_double_attr("label_reliability", r.label_reliability);
+  g.set_double_attr("label_tau_ceiling", r.label_tau_ceiling);
   write_named_arrays(g, "weights", r.weights);
   const auto n = static_cast<std::int64_t>(r.heldout_target.size());
   g.write<double>("heldout/target", {n}, r.heldout_target);
@@ -45,6 +51,12 @@ PredictorRecord read_predictor(const h5::Group& root, const std::string& name, b
   r.pearson = g.double_attr("pearson");
   r.kendall_tau = g.double_attr("kendall_tau");
   r.mean_target = g.double_attr("mean_target");
+  r.label_target = g.string_attr("label_target");
+  r.label_items = g.int_attr("label_items");
+  r.label_split_half_tau = g.double_attr("label_split_half_tau");
+  r.label_split_half_pearson = g.double_attr("label_split_half_pearson");
+  r.label_reliability = g.double_attr("label_reliability");
+  r.label_tau_ceiling = g.double_attr("label_tau_ceiling");
   if (with_weights) r.weights = read_named_arrays(g, "weights");
   r.heldout_target = g.read<double>("heldout/target");
   r.heldout_predicted = g.read<double>("heldout/predicted");

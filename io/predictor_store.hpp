@@ -29,6 +29,14 @@ struct PredictorQuality {
   double pearson = 0.0;
   double kendall_tau = 0.0;
   double mean_target = 0.0;  // mean held-out accuracy (fraction)
+  // The labels it learned and how far they can be trusted (kernels/label_reliability.hpp): the
+  // held-out figures above are read against these.
+  std::string label_target;          // "top1", "loss" or "blend"
+  std::int64_t label_items = 0;      // items the reliability was measured on (the whole dataset)
+  double label_split_half_tau = 0.0;      // Kendall tau between the two halves' scores
+  double label_split_half_pearson = 0.0;  // Pearson r between them
+  double label_reliability = 0.0;         // Spearman-Brown 2r / (1 + r)
+  double label_tau_ceiling = 0.0;         // Kendall tau an error-free predictor would reach
 };
 
 struct PredictorRecord : PredictorQuality {

@@ -10,8 +10,8 @@
 
 namespace apq {
 
-// Runs forward in eval mode without gradients over the first max_images images of data
-// (0: all), batch_size at a time.
+// Runs forward in eval mode (inference mode: no autograd) over the first max_images images of
+// data (0: all), batch_size at a time; also scores the images at even and odd positions apart.
 SubnetScore evaluate(torch::nn::Module& module, const ForwardFn& forward, const ImageTensors& data, int64_t batch_size,
                      int64_t max_images = 0);
 

@@ -27,10 +27,8 @@ struct QuantJobConfig {
   bool per_tensor_weights = false;  // default: per output channel
 };
 
-struct QuantScore {
-  double top1 = 0.0;  // in [0, 1]
-  double loss = 0.0;  // mean cross-entropy on the evaluated images
-  std::int64_t images = 0;
+// Top-1, loss and the halves of the evaluated images (io/eval_score.hpp), and the fine-tune's speed.
+struct QuantScore : EvalScore {
   double finetune_images_per_second = 0.0;
 };
 

@@ -185,9 +185,7 @@ QuantEvalResult run_quantized(const SupernetHandle& net, const Arch& arch, const
 
 QuantScore to_score(const SubnetScore& s, const FinetuneStats& f) {
   QuantScore score;
-  score.top1 = s.top1;
-  score.loss = s.loss;
-  score.images = s.images;
+  static_cast<EvalScore&>(score) = s;
   score.finetune_images_per_second = f.images_per_second;
   return score;
 }

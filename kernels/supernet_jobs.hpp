@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "io/checkpoint_store.hpp"
+#include "io/eval_score.hpp"
 #include "io/image_data.hpp"
 #include "io/named_arrays.hpp"
 #include "kernels/search_space.hpp"
@@ -119,11 +120,8 @@ struct EvalOptions {
   int eval_batch = 500;
 };
 
-struct SubnetScore {
-  double top1 = 0.0;  // in [0, 1]
-  double loss = 0.0;  // mean cross-entropy
-  std::int64_t images = 0;
-};
+// Top-1, mean loss and the same on two fixed halves of the evaluated images (io/eval_score.hpp).
+using SubnetScore = EvalScore;
 
 // Extracts arch, re-calibrates its BN on calib_images images of calib, evaluates top-1 on val.
 // Does not change the supernet (several evaluators may share a handle while nobody trains it).

@@ -67,7 +67,7 @@ PointSet load_points(const std::string& path, const std::string& source, CostAxi
     set.accuracy_column = "accuracy";
     set.label_column = "id";
     for (const auto& r : d.records)
-      add(set, {std::to_string(r.id), r.accuracy, pick(axis, r.latency_ms, r.energy_mj, r.bitops), r.arch, r.policy});
+      add(set, {std::to_string(r.id), r.score.top1, pick(axis, r.latency_ms, r.energy_mj, r.bitops), r.arch, r.policy});
   } else if (kind == run_kind::search) {
     SearchFile f;
     with_retries(set.file, [&] { f = read_search(set.file); });

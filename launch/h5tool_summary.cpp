@@ -56,7 +56,7 @@ void fp_summary(std::ostream& out, const RunFileEntry& f) {
   common(out, f, d.meta);
   line(out, "items", std::to_string(d.records.size()));
   line(out, "failed", std::to_string(d.failed.size()));
-  line(out, "accuracy min/mean/max", range_of(column(d.records, [](auto& r) { return r.accuracy; }), 4));
+  line(out, "accuracy min/mean/max", range_of(column(d.records, [](auto& r) { return r.score.top1; }), 4));
   line(out, "seconds min/mean/max", range_of(column(d.records, [](auto& r) { return r.seconds; }), 2));
 }
 
@@ -69,7 +69,7 @@ void quant_summary(std::ostream& out, const RunFileEntry& f) {
   line(out, "items", std::to_string(d.records.size()) + " (" + std::to_string(d.records.size() - groups) +
                          " random pairs, " + std::to_string(groups) + " policy-group items)");
   line(out, "failed", std::to_string(d.failed.size()));
-  line(out, "accuracy min/mean/max", range_of(column(d.records, [](auto& r) { return r.accuracy; }), 4));
+  line(out, "accuracy min/mean/max", range_of(column(d.records, [](auto& r) { return r.score.top1; }), 4));
   line(out, "fp_accuracy", range_of(column(d.records, [](auto& r) { return r.fp_accuracy; }), 4));
   line(out, "latency_ms", range_of(column(d.records, [](auto& r) { return r.latency_ms; }), 4));
   line(out, "energy_mj", range_of(column(d.records, [](auto& r) { return r.energy_mj; }), 4));

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "kernels/label_reliability.hpp"
 #include "launch/option_lists.hpp"
 #include "launch/options.hpp"
 
@@ -82,6 +83,8 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   text.hidden = join_ints(o.predictor.hidden);
   po::options_description pred("Accuracy predictor [predictor]");
   key(pred, "predictor.hidden", text.hidden, "hidden layer sizes");
+  key(pred, "predictor.label-target", o.predictor.label_target,
+      "what the predictors learn: auto (the most reliable of the three), top1, loss or blend");
   key(pred, "predictor.fp-epochs", o.predictor.fp.max_epochs, "maximum epochs of the full-precision predictor");
   key(pred, "predictor.quant-epochs", o.predictor.quant.max_epochs, "maximum epochs of the quantization-aware predictors");
   key(pred, "predictor.patience", o.predictor.fp.patience, "epochs without held-out improvement before stopping");
@@ -143,6 +146,13 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
   check_quant_job("finalize", o.finalize.job);
 
   o.predictor.hidden = parse_ints("predictor.hidden", text.hidden);
+  if (o.predictor.label_target != "auto") {
+    try {
+      parse_label_target(o.predictor.label_target);
+    } catch (const std::invalid_argument&) {
+      throw UsageError("predictor.label-target must be auto, top1, loss or blend, not '" + o.predictor.label_target + "'");
+    }
+  }
   for (int h : o.predictor.hidden) require(h > 0, "predictor.hidden sizes must be positive");
   require(o.predictor.fp.max_epochs > 0 && o.predictor.quant.max_epochs > 0, "predictor epochs must be positive");
   require(o.predictor.fp.holdout_fraction > 0 && o.predictor.fp.holdout_fraction < 1, "predictor.holdout must be in (0, 1)");

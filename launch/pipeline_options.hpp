@@ -31,6 +31,9 @@ struct CollectQuantOptions {
 
 struct PredictorStageOptions {
   std::vector<int> hidden{400, 400, 400};
+  // What the predictors learn: "auto" (the target whose labels have the highest split-half
+  // reliability, kernels/label_reliability.hpp), "top1", "loss" or "blend".
+  std::string label_target = "auto";
   TrainOptions fp;     // full-precision predictor on the fp dataset
   TrainOptions quant;  // transferred (and from-scratch baseline) on the quant dataset
 };

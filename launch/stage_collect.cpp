@@ -11,6 +11,7 @@
 #include "io/dataset_store.hpp"
 #include "kernels/cost_model.hpp"
 #include "launch/stages.hpp"
+#include "launch/task_answers.hpp"
 #include "launch/work_plan.hpp"
 #include "launch/workbench.hpp"
 
@@ -62,8 +63,8 @@ void collect_fp_stage(const RunContext& ctx, actors::Node& node) {
     rec.id = static_cast<std::int64_t>(r.id);
     rec.arch = item.arch;
     rec.arch_code = ctx.encoding->encode_arch(parse_arch(*ctx.space, item.arch));
-    rec.accuracy = r.values.at(0);
-    rec.seconds = r.values.at(1);
+    rec.score = actors::read_payload<FpAnswer>(r.answer).score;
+    rec.seconds = r.seconds;
     writer.append(rec);
   });
 }
@@ -90,9 +91,10 @@ void collect_quant_stage(const RunContext& ctx, actors::Node& node) {
     rec.policy_code = ctx.encoding->encode_policy(plan.arch, plan.policy);
     rec.kind = plan.kind;
     rec.group = plan.group;
-    rec.accuracy = r.values.at(0);
-    rec.fp_accuracy = r.values.at(1);
-    rec.seconds = r.values.at(2);
+    const QuantAnswer answer = actors::read_payload<QuantAnswer>(r.answer);
+    rec.score = answer.quant;
+    rec.fp_accuracy = answer.fp.top1;
+    rec.seconds = r.seconds;
     rec.bitops = c.bitops;
     rec.latency_ms = c.latency_ms;
     rec.energy_mj = c.energy_mj;

@@ -8,6 +8,7 @@
 #include "io/final_store.hpp"
 #include "io/search_store.hpp"
 #include "launch/stages.hpp"
+#include "launch/task_answers.hpp"
 #include "launch/work_plan.hpp"
 #include "launch/workbench.hpp"
 
@@ -63,9 +64,10 @@ void finalize_stage(const RunContext& ctx, actors::Node& node) {
     e.arch = c.arch;
     e.policy = c.policy;
     e.predicted_accuracy = c.predicted_accuracy;
-    e.val_accuracy = r.values.at(0);
-    e.test_accuracy = r.values.at(1);
-    e.weights = unpack_arrays(r.text, r.values, 2, r.values.size() - 1);  // the last value is the item's seconds
+    FinalAnswer answer = actors::read_payload<FinalAnswer>(r.answer);
+    e.val_accuracy = answer.val.top1;
+    e.test_accuracy = answer.test.top1;
+    e.weights = std::move(answer.weights);
     e.latency_ms = c.latency_ms;
     e.energy_mj = c.energy_mj;
     e.bitops = c.bitops;

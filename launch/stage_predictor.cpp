@@ -8,6 +8,7 @@
 
 #include "io/dataset_store.hpp"
 #include "io/predictor_store.hpp"
+#include "kernels/label_reliability.hpp"
 #include "kernels/predictor.hpp"
 #include "launch/stages.hpp"
 
@@ -42,28 +43,50 @@ std::vector<Record> by_id(std::vector<Record> records) {
   return records;
 }
 
-PredictorDataset fp_pairs(const RunContext& ctx, const FpDataset& data) {
+// The labels of a dataset's items (sorted by ID) and how far they can be trusted.
+template <class Record>
+LabelChoice labels_of(const RunContext& ctx, const std::vector<Record>& records) {
+  std::vector<EvalScore> scores;
+  for (const auto& r : records) scores.push_back(r.score);
+  const std::string& target = ctx.pipeline().predictor.label_target;
+  return choose_labels(scores, target == "auto" ? std::nullopt : std::optional(parse_label_target(target)));
+}
+
+std::string describe(const std::string& dataset, const LabelChoice& c) {
+  std::ostringstream out;
+  out.precision(3);
+  out << "predictor: " << dataset << " labels (" << c.chosen().items << " items), split-half reliability:";
+  for (int t = 0; t < kLabelTargets; ++t) {
+    const SplitHalf& h = c.reliability[t];
+    out << (t ? ";" : "") << ' ' << label_target_name(static_cast<LabelTarget>(t)) << " tau " << h.kendall_tau
+        << ", r " << h.pearson << ", reliability " << h.reliability;
+  }
+  out << " -> learning " << label_target_name(c.target) << " (tau ceiling " << c.chosen().tau_ceiling << ")";
+  return out.str();
+}
+
+PredictorDataset fp_pairs(const RunContext& ctx, const std::vector<FpRecord>& records, const LabelChoice& labels) {
   PredictorDataset d;
-  for (const auto& r : by_id(data.records)) {
-    d.archs.push_back(parse_arch(*ctx.space, r.arch));
-    d.accuracy.push_back(static_cast<float>(r.accuracy));
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    d.archs.push_back(parse_arch(*ctx.space, records[i].arch));
+    d.accuracy.push_back(static_cast<float>(labels.labels[i]));
   }
   return d;
 }
 
-PredictorDataset quant_pairs(const RunContext& ctx, const QuantDataset& data) {
+PredictorDataset quant_pairs(const RunContext& ctx, const std::vector<QuantRecord>& records, const LabelChoice& labels) {
   PredictorDataset d;
-  for (const auto& r : by_id(data.records)) {
-    d.archs.push_back(parse_arch(*ctx.space, r.arch));
-    d.policies.push_back(parse_policy(*ctx.space, d.archs.back(), r.policy));
-    d.accuracy.push_back(static_cast<float>(r.accuracy));
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    d.archs.push_back(parse_arch(*ctx.space, records[i].arch));
+    d.policies.push_back(parse_policy(*ctx.space, d.archs.back(), records[i].policy));
+    d.accuracy.push_back(static_cast<float>(labels.labels[i]));
   }
   return d;
 }
 
 // Trains `handle` on split.train, scores split.heldout, stores both under `name`.
 void train_and_store(const RunContext& ctx, const std::string& name, PredictorHandle& handle, const Split& split,
-                     const TrainOptions& options) {
+                     const TrainOptions& options, const LabelChoice& labels) {
   const auto& hidden = ctx.pipeline().predictor.hidden;
   const PredictorMetrics training = handle.train(split.train, options);
   std::vector<float> predicted(split.heldout.archs.size());
@@ -81,6 +104,12 @@ void train_and_store(const RunContext& ctx, const std::string& name, PredictorHa
   record.kendall_tau = held.kendall_tau;
   record.mean_target = std::accumulate(split.heldout.accuracy.begin(), split.heldout.accuracy.end(), 0.0) /
                        static_cast<double>(split.heldout.accuracy.size());
+  record.label_target = label_target_name(labels.target);
+  record.label_items = labels.chosen().items;
+  record.label_split_half_tau = labels.chosen().kendall_tau;
+  record.label_split_half_pearson = labels.chosen().pearson;
+  record.label_reliability = labels.chosen().reliability;
+  record.label_tau_ceiling = labels.chosen().tau_ceiling;
   record.weights = handle.save();
   record.heldout_target.assign(split.heldout.accuracy.begin(), split.heldout.accuracy.end());
   record.heldout_predicted.assign(predicted.begin(), predicted.end());
@@ -88,7 +117,8 @@ void train_and_store(const RunContext& ctx, const std::string& name, PredictorHa
   std::ostringstream line;
   line.precision(4);
   line << "predictor: " << name << " trained on " << record.n_train << " pairs (" << training.epochs << " epochs); held-out "
-       << record.n_heldout << ": RMSE " << held.rmse << ", Pearson " << held.pearson << ", Kendall tau " << held.kendall_tau;
+       << record.n_heldout << ": RMSE " << held.rmse << ", Pearson " << held.pearson << ", Kendall tau " << held.kendall_tau
+       << " (label ceiling " << record.label_tau_ceiling << ", label reliability " << record.label_reliability << ")";
   say(ctx, line.str());
 }
 
@@ -103,11 +133,17 @@ bool current(const RunContext& ctx, const std::string& name, std::size_t pairs) 
 void predictor_stage(const RunContext& ctx) {
   if (!ctx.leader()) return;
   const auto& o = ctx.pipeline().predictor;
-  const PredictorDataset fp_all = fp_pairs(ctx, read_fp_dataset(ctx.file("fp_dataset.h5")));
-  const PredictorDataset quant_all = quant_pairs(ctx, read_quant_dataset(ctx.file("quant_dataset.h5")));
-  if (fp_all.archs.size() < 10 || quant_all.archs.size() < 4)
-    throw std::runtime_error("predictor: too few pairs to train on (" + std::to_string(fp_all.archs.size()) + " fp, " +
-                             std::to_string(quant_all.archs.size()) + " quantized); collect more first");
+  const auto fp_records = by_id(read_fp_dataset(ctx.file("fp_dataset.h5")).records);
+  const auto quant_records = by_id(read_quant_dataset(ctx.file("quant_dataset.h5")).records);
+  if (fp_records.size() < 10 || quant_records.size() < 4)
+    throw std::runtime_error("predictor: too few pairs to train on (" + std::to_string(fp_records.size()) + " fp, " +
+                             std::to_string(quant_records.size()) + " quantized); collect more first");
+  const LabelChoice fp_labels = labels_of(ctx, fp_records);
+  const LabelChoice quant_labels = labels_of(ctx, quant_records);
+  say(ctx, describe("full-precision", fp_labels));
+  say(ctx, describe("quantized", quant_labels));
+  const PredictorDataset fp_all = fp_pairs(ctx, fp_records, fp_labels);
+  const PredictorDataset quant_all = quant_pairs(ctx, quant_records, quant_labels);
   if (current(ctx, kFpPredictor, fp_all.archs.size()) && current(ctx, kQuantPredictor, quant_all.archs.size()) &&
       current(ctx, kQuantScratchPredictor, quant_all.archs.size())) {
     say(ctx, "predictor: predictors.h5 is up to date with the datasets, skipping");
@@ -118,12 +154,12 @@ void predictor_stage(const RunContext& ctx) {
   PredictorConfig config;
   config.hidden = o.hidden;
   PredictorHandle full_precision(*ctx.encoding, config, derive_seed(ctx.options.seed, stream_tag("predictor-init"), 0));
-  train_and_store(ctx, kFpPredictor, full_precision, fp, o.fp);
+  train_and_store(ctx, kFpPredictor, full_precision, fp, o.fp, fp_labels);
   PredictorHandle transferred = full_precision.transfer(derive_seed(ctx.options.seed, stream_tag("predictor-transfer"), 0));
-  train_and_store(ctx, kQuantPredictor, transferred, quant, o.quant);
+  train_and_store(ctx, kQuantPredictor, transferred, quant, o.quant, quant_labels);
   config.quantization_aware = true;
   PredictorHandle scratch(*ctx.encoding, config, derive_seed(ctx.options.seed, stream_tag("predictor-scratch"), 0));
-  train_and_store(ctx, kQuantScratchPredictor, scratch, quant, o.quant);
+  train_and_store(ctx, kQuantScratchPredictor, scratch, quant, o.quant, quant_labels);
 }
 
 }  // namespace apq

@@ -1,7 +1,12 @@
 // What a rank's workers compute for a work item, by task: evaluate a subnet (collect-fp),
 // fine-tune and evaluate a quantized subnet (collect-quant, finalize). Items carry the
-// architecture and policy as readable strings; results carry accuracies in `values`.
-// The supernet is loaded from supernet.h5 on first use and shared by the rank's workers.
+// architecture and policy as readable strings; results carry the task's typed answer
+// (launch/task_answers.hpp). The supernet is loaded from supernet.h5 on first use and shared by
+// the rank's workers.
+//
+// Accuracy labels (collect-fp, collect-quant) are measured with one fixed set of calibration and
+// fine-tuning images for every item, drawn from the run seed: a different random subset per item
+// would add its own noise to every label (docs/PREDICTOR-AND-SEARCH.md, label reliability).
 #pragma once
 #include <memory>
 #include <mutex>
@@ -12,17 +17,15 @@
 
 namespace apq {
 
-// Work item tasks and the layout of their result values.
+// Work item tasks.
 namespace task {
-inline constexpr const char* collect_fp = "collect-fp";        // values: top1, seconds
-inline constexpr const char* collect_quant = "collect-quant";  // values: top1, fp_top1, seconds
-inline constexpr const char* finalize = "finalize";            // values: val_top1, test_top1, weights..., seconds
+inline constexpr const char* collect_fp = "collect-fp";        // answers FpAnswer
+inline constexpr const char* collect_quant = "collect-quant";  // answers QuantAnswer
+inline constexpr const char* finalize = "finalize";            // answers FinalAnswer
 }  // namespace task
 
-// Weights in a result: names and shapes as text lines, the numbers appended to `values`.
-void pack_arrays(const NamedArrays& arrays, std::string& text, std::vector<double>& values);
-// The arrays packed in values[first, end).
-NamedArrays unpack_arrays(const std::string& text, const std::vector<double>& values, std::size_t first, std::size_t end);
+// The seed of the images every label of a run is measured with (the same for every item).
+std::uint64_t label_seed(const RunContext& ctx);
 
 class Workbench {
  public:

@@ -73,8 +73,8 @@ std::set<std::string> non_dominated(const std::vector<QuantRecord>& rs, double Q
   for (const auto& p : rs) {
     bool dominated = false;
     for (const auto& q : rs)
-      dominated = dominated || (q.*cost <= p.*cost && q.accuracy >= p.accuracy &&
-                                (q.*cost < p.*cost || q.accuracy > p.accuracy));
+      dominated = dominated || (q.*cost <= p.*cost && q.score.top1 >= p.score.top1 &&
+                                (q.*cost < p.*cost || q.score.top1 > p.score.top1));
     if (!dominated) ids.insert(std::to_string(p.id));
   }
   return ids;
@@ -97,7 +97,7 @@ TEST_F(H5Tool, SummaryDescribesEveryFile) {
   EXPECT_EQ(r.out.find("different runs"), std::string::npos);
   // The accuracy range is the real one.
   double lo = 1, hi = 0;
-  for (const auto& q : quant()) lo = std::min(lo, q.accuracy), hi = std::max(hi, q.accuracy);
+  for (const auto& q : quant()) lo = std::min(lo, q.score.top1), hi = std::max(hi, q.score.top1);
   char range[64];
   std::snprintf(range, sizeof range, "%.4f / ", lo);
   EXPECT_NE(r.out.find(range), std::string::npos) << r.out;
@@ -118,9 +118,9 @@ TEST_F(H5Tool, ParetoRowsAreExactlyTheNonDominatedItems) {
       ids.insert(rows[i][0]);
       const QuantRecord& q = quant().at(std::stoul(rows[i][0]));
       EXPECT_GE(q.*member, last_cost);  // ordered by cost, accuracy rising along the front
-      EXPECT_GT(q.accuracy, last_acc);
+      EXPECT_GT(q.score.top1, last_acc);
       last_cost = q.*member;
-      last_acc = q.accuracy;
+      last_acc = q.score.top1;
     }
     EXPECT_EQ(ids, non_dominated(quant(), member)) << axis << "\n" << r.out;
     EXPECT_NE(r.out.find(std::to_string(ids.size()) + " of 40 points"), std::string::npos) << r.out;
@@ -149,6 +149,9 @@ TEST_F(H5Tool, PredictorReportsHeldOutQualityTransferAgainstScratch) {
     EXPECT_EQ(rows[2 + i][2], "12");
     EXPECT_EQ(rows[2 + i][3], rows[2 + i][7]);  // stored RMSE = RMSE of the stored pairs
     EXPECT_NEAR(std::stod(rows[2 + i][3]), p.predictors[i].second.rmse, 1e-4);
+    EXPECT_EQ(rows[2 + i][8], "blend");  // the labels' ceiling beside the held-out figures
+    EXPECT_EQ(rows[2 + i][10], "0.8889");
+    EXPECT_EQ(rows[2 + i][11], "0.7000");
   }
   EXPECT_NE(r.out.find("transfer vs scratch: RMSE"), std::string::npos);
   EXPECT_NE(r.out.find("transfer is better"), std::string::npos) << r.out;
@@ -163,7 +166,8 @@ TEST_F(H5Tool, ExportWritesEveryColumnAndCompleteRows) {
   std::getline(in, header);
   EXPECT_EQ(header,
             "id,arch,arch_code[0],arch_code[1],arch_code[2],arch_code[3],arch_code[4],arch_code[5],policy,"
-            "policy_code[0],policy_code[1],policy_code[2],kind,group,accuracy,fp_accuracy,bitops,latency_ms,"
+            "policy_code[0],policy_code[1],policy_code[2],kind,group,accuracy,loss,images,even_images,even_correct,"
+            "even_loss,odd_images,odd_correct,odd_loss,fp_accuracy,bitops,latency_ms,"
             "energy_mj,seconds");
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
@@ -171,11 +175,11 @@ TEST_F(H5Tool, ExportWritesEveryColumnAndCompleteRows) {
   std::istringstream first(lines[5]);
   std::vector<std::string> cells;
   for (std::string c; std::getline(first, c, ',');) cells.push_back(c);
-  ASSERT_EQ(cells.size(), 20u);
+  ASSERT_EQ(cells.size(), 28u);
   EXPECT_EQ(cells[0], "5");
   EXPECT_EQ(cells[1], quant()[5].arch);
-  EXPECT_EQ(std::stod(cells[14]), quant()[5].accuracy);  // exact: shortest round-trip text
-  EXPECT_EQ(cells[15], "nan");                           // fp_accuracy not measured for id 5
+  EXPECT_EQ(std::stod(cells[14]), quant()[5].score.top1);  // exact: shortest round-trip text
+  EXPECT_EQ(cells[23], "nan");                           // fp_accuracy not measured for id 5
 
   const Result history = tool("export " + file("search.h5") + " --table joint/history");
   ASSERT_EQ(history.status, 0) << history.err;

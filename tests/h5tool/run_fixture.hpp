@@ -25,6 +25,18 @@ class Sequence {
   std::uint64_t state_;
 };
 
+// A score of 1,000 images with this top-1, split into halves that agree up to noise.
+inline EvalScore fixture_score(double top1, Sequence& s) {
+  EvalScore e;
+  e.top1 = top1;
+  e.loss = 1.5 * (1.0 - top1);
+  e.images = 1000;
+  const auto even = static_cast<std::int64_t>(500 * top1 + 5 * (s.next() - 0.5));
+  e.even = {500, even, e.loss + 0.01};
+  e.odd = {500, static_cast<std::int64_t>(1000 * top1) - even, e.loss - 0.01};
+  return e;
+}
+
 inline QuantRecord fixture_quant_record(std::int64_t id, Sequence& s) {
   QuantRecord r;
   r.id = id;
@@ -39,8 +51,8 @@ inline QuantRecord fixture_quant_record(std::int64_t id, Sequence& s) {
   r.energy_mj = 0.1 + 0.5 * s.next();
   r.bitops = 1e8 * (1 + 9 * s.next());
   // Accuracy grows with cost, plus noise, so there is a real front.
-  r.accuracy = 0.70 + 0.05 * r.latency_ms + 0.06 * s.next();
-  r.fp_accuracy = id % 5 == 0 ? NAN : r.accuracy + 0.01;
+  r.score = fixture_score(0.70 + 0.05 * r.latency_ms + 0.06 * s.next(), s);
+  r.fp_accuracy = id % 5 == 0 ? NAN : r.score.top1 + 0.01;
   r.seconds = 2 + s.next();
   return r;
 }
@@ -65,6 +77,12 @@ inline PredictorRecord fixture_predictor(std::int64_t policy_size, double noise,
   r.pearson = 0.9 - noise;
   r.kendall_tau = 0.8 - noise;
   r.mean_target = 0.82;
+  r.label_target = "blend";
+  r.label_items = 42;
+  r.label_split_half_tau = 0.6;
+  r.label_split_half_pearson = 0.8;
+  r.label_reliability = 2 * 0.8 / 1.8;
+  r.label_tau_ceiling = 0.7;
   r.weights = {{"layers.0.weight", {2, 2}, {1, 2, 3, 4}}};
   return r;
 }
@@ -78,7 +96,7 @@ inline std::vector<QuantRecord> write_fixture_run(const std::string& dir, int qu
     for (int id = 0; id < 30; ++id) {
       std::vector<float> code(6, 0.0f);
       code[static_cast<std::size_t>(id % 6)] = 1;
-      fp.append({id, "k3m" + std::to_string(32 + id) + " | k5m64", code, 0.8 + 0.1 * s.next(), 1 + s.next()});
+      fp.append({id, "k3m" + std::to_string(32 + id) + " | k5m64", code, fixture_score(0.8 + 0.1 * s.next(), s), 1 + s.next()});
     }
     fp.append_failure({30, "evaluation failed: out of memory"});
   }

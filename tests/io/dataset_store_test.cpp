@@ -18,10 +18,32 @@ namespace {
 
 using test::error_of;
 
+// A score whose every field differs with id, halves included.
+EvalScore eval_score(std::int64_t id, double top1) {
+  EvalScore s;
+  s.top1 = top1;
+  s.loss = 0.3 + 0.02 * static_cast<double>(id);
+  s.images = 1001;
+  s.even = {501, 400 + id, 0.31 + 0.01 * static_cast<double>(id)};
+  s.odd = {500, 390 + id, 0.29 + 0.01 * static_cast<double>(id)};
+  return s;
+}
+
+void expect_same(const EvalScore& a, const EvalScore& b) {
+  EXPECT_EQ(a.top1, b.top1);
+  EXPECT_EQ(a.loss, b.loss);
+  EXPECT_EQ(a.images, b.images);
+  for (const auto& [x, y] : {std::pair{a.even, b.even}, std::pair{a.odd, b.odd}}) {
+    EXPECT_EQ(x.images, y.images);
+    EXPECT_EQ(x.correct, y.correct);
+    EXPECT_EQ(x.loss, y.loss);
+  }
+}
+
 FpRecord fp_record(std::int64_t id) {
   std::vector<float> code(6, 0.0f);
   code[static_cast<std::size_t>(id % 6)] = 1.0f;
-  return {id, "k3m" + std::to_string(id) + " | k5m64", code, 0.5 + 0.01 * static_cast<double>(id), 1.5 * id};
+  return {id, "k3m" + std::to_string(id) + " | k5m64", code, eval_score(id, 0.5 + 0.01 * static_cast<double>(id)), 1.5 * id};
 }
 
 QuantRecord quant_record(std::int64_t id) {
@@ -33,7 +55,7 @@ QuantRecord quant_record(std::int64_t id) {
   r.policy_code = {0, 1, 1};
   r.kind = id % 2 ? QuantItemKind::policy_group : QuantItemKind::random_pair;
   r.group = id % 2 ? id / 2 : -1;
-  r.accuracy = 0.8 - 0.01 * static_cast<double>(id);
+  r.score = eval_score(id, 0.8 - 0.01 * static_cast<double>(id));
   if (id != 1) r.fp_accuracy = 0.85;
   r.bitops = 1e9 * static_cast<double>(id + 1);
   r.latency_ms = 0.5 * static_cast<double>(id + 1);
@@ -46,7 +68,7 @@ void expect_same(const FpRecord& a, const FpRecord& b) {
   EXPECT_EQ(a.id, b.id);
   EXPECT_EQ(a.arch, b.arch);
   EXPECT_EQ(a.arch_code, b.arch_code);
-  EXPECT_EQ(a.accuracy, b.accuracy);
+  expect_same(a.score, b.score);
   EXPECT_EQ(a.seconds, b.seconds);
 }
 
@@ -101,7 +123,7 @@ TEST_F(DatasetStore, QuantRecordsRoundTripWithNaNAndGroups) {
     EXPECT_EQ(got.policy_code, want.policy_code);
     EXPECT_EQ(got.kind, want.kind);
     EXPECT_EQ(got.group, want.group);
-    EXPECT_EQ(got.accuracy, want.accuracy);
+    expect_same(got.score, want.score);
     EXPECT_EQ(std::isnan(got.fp_accuracy), id == 1);
     EXPECT_EQ(got.bitops, want.bitops);
     EXPECT_EQ(got.latency_ms, want.latency_ms);

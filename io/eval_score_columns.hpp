@@ -1,0 +1,18 @@
+// The columns of an EvalScore in a dataset's /items group: one field list that the writer and
+// the reader both use (accuracy, loss, images, and each half's images, correct count and loss).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "io/eval_score.hpp"
+#include "io/item_columns.hpp"
+
+namespace apq {
+
+std::vector<ColumnSpec> eval_score_columns();
+// Appends one row to each of eval_score_columns() in `items`.
+void append_eval_score(h5::Group& items, const EvalScore& score);
+// The first `rows` rows.
+std::vector<EvalScore> read_eval_scores(const h5::Group& items, std::int64_t rows);
+
+}  // namespace apq

@@ -220,26 +220,37 @@ class TwoRankSum {
   int arrived_ = 0, generation_ = 0, calls_ = 0;
 };
 
-TEST(Training, TwoRanksEndWithTheWeightsOfOne) {
+// What data parallelism guarantees: from the same state, a step on 2 ranks equals the step on
+// one rank up to float summation order (gradients and BN statistics are summed over
+// micro-batches in another order), in every phase. Over a whole run those rounding differences
+// are not bounded: training amplifies them (measured with OPENBLAS_CORETYPE=Haswell and
+// OPENBLAS_L2_SIZE set: 5e-7 after 3 steps, 2.5e-3 after 8; without them 1e-6), so the test
+// re-aligns the states before every step instead of comparing the ends of two runs.
+TEST(Training, TwoRanksTakeTheStepsOfOne) {
   TrainConfig c = tiny_config();
   c.micro_batches = 4;
   c.train_smallest = true;
   Trainer one(test::tiny_spec(), c, tiny_images());
-  one.run({}, {});
-
   TwoRankSum sum;
   Trainer r0(test::tiny_spec(), c, tiny_images(), 0, 2, [&](float* d, std::size_t n) { sum(0, d, n); });
   Trainer r1(test::tiny_spec(), c, tiny_images(), 1, 2, [&](float* d, std::size_t n) { sum(1, d, n); });
-  std::thread other([&] { r1.run({}, {}); });
-  r0.run({}, {});
-  other.join();
+  while (!one.done()) {
+    const NamedArrays start = one.checkpoint();
+    r0.restore(start);
+    r1.restore(start);
+    const int phase = one.phase();
+    one.train_step();
+    std::thread other([&] { r1.train_step(); });
+    r0.train_step();
+    other.join();
+    const NamedArrays a = one.checkpoint(), b = r0.checkpoint(), b1 = r1.checkpoint();
+    EXPECT_LT(max_difference(a, b, "model/"), 1e-5f) << "step " << one.step() << " phase " << phase;
+    EXPECT_LT(max_difference(a, b, "momentum/"), 1e-5f) << "step " << one.step() << " phase " << phase;
+    EXPECT_EQ(max_difference(b, b1, "model/"), 0.0f);  // the ranks agree exactly
+    EXPECT_EQ(max_difference(b, b1, "momentum/"), 0.0f);
+  }
   // A few gradient buckets plus one statistics bucket per step, not one call per tensor.
   EXPECT_LE(sum.calls(), 8 * 4);
-  const NamedArrays a = one.checkpoint(), b = r0.checkpoint(), b1 = r1.checkpoint();
-  // Tolerance: the two runs differ only in float summation order.
-  EXPECT_LT(max_difference(a, b, "model/"), 1e-5f);
-  EXPECT_LT(max_difference(a, b, "momentum/"), 1e-5f);
-  EXPECT_EQ(max_difference(b, b1, "model/"), 0.0f);  // the ranks agree exactly
 }
 
 TEST(Training, ANonFiniteLossStopsTrainingWithStepAndPhase) {

@@ -25,6 +25,7 @@ struct FinalEntry {
   double bitops = 0.0;
   std::int64_t fine_tune_epochs = 0;
   NamedArrays weights;  // empty when read without weights
+  double predicted_stddev = 0.0;  // spread of the predictor ensemble around predicted_accuracy
 };
 
 // Adds one candidate, keeping the others; throws (file untouched) if its rank is already stored

@@ -31,10 +31,12 @@ void write_predictor(h5::Group& root, const std::string& name, const PredictorRe
   g.set_double_attr("label_split_half_pearson", r.label_split_half_pearson);
   g.set_double_attr("label_reliability", r.label_reliability);
   g.set_double_attr("label_tau_ceiling", r.label_tau_ceiling);
-  write_named_arrays(g, "weights", r.weights);
+  g.set_int_attr("members", static_cast<std::int64_t>(r.members.size()));
+  for (std::size_t i = 0; i < r.members.size(); ++i) write_named_arrays(g, "members/" + std::to_string(i), r.members[i]);
   const auto n = static_cast<std::int64_t>(r.heldout_target.size());
   g.write<double>("heldout/target", {n}, r.heldout_target);
   g.write<double>("heldout/predicted", {n}, r.heldout_predicted);
+  g.write<double>("heldout/stddev", {n}, r.heldout_stddev);
   g.open_group("heldout").set_string_attr("units", "fraction");
 }
 
@@ -57,11 +59,15 @@ PredictorRecord read_predictor(const h5::Group& root, const std::string& name, b
   r.label_split_half_pearson = g.double_attr("label_split_half_pearson");
   r.label_reliability = g.double_attr("label_reliability");
   r.label_tau_ceiling = g.double_attr("label_tau_ceiling");
-  if (with_weights) r.weights = read_named_arrays(g, "weights");
+  const std::int64_t members = g.int_attr("members");
+  if (members < 1) g.fail("no ensemble members");
+  if (with_weights)
+    for (std::int64_t i = 0; i < members; ++i) r.members.push_back(read_named_arrays(g, "members/" + std::to_string(i)));
   r.heldout_target = g.read<double>("heldout/target");
   r.heldout_predicted = g.read<double>("heldout/predicted");
-  if (r.heldout_target.size() != r.heldout_predicted.size())
-    g.fail("heldout/target and heldout/predicted differ in length");
+  r.heldout_stddev = g.read<double>("heldout/stddev");
+  if (r.heldout_target.size() != r.heldout_predicted.size() || r.heldout_target.size() != r.heldout_stddev.size())
+    g.fail("heldout/target, heldout/predicted and heldout/stddev differ in length");
   return r;
 }
 
@@ -70,10 +76,13 @@ PredictorRecord read_predictor(const h5::Group& root, const std::string& name, b
 void save_predictor(const std::string& path, const RunMeta& meta, const std::string& name,
                     const PredictorRecord& record) {
   check_name(path, name);
-  if (record.heldout_target.size() != record.heldout_predicted.size())
+  if (record.heldout_target.size() != record.heldout_predicted.size() ||
+      record.heldout_target.size() != record.heldout_stddev.size())
     throw std::invalid_argument(path + ": predictor '" + name + "': " +
                                 std::to_string(record.heldout_target.size()) + " held-out targets but " +
-                                std::to_string(record.heldout_predicted.size()) + " predictions");
+                                std::to_string(record.heldout_predicted.size()) + " predictions and " +
+                                std::to_string(record.heldout_stddev.size()) + " spreads");
+  if (record.members.empty()) throw std::invalid_argument(path + ": predictor '" + name + "' has no members");
   std::vector<std::pair<std::string, PredictorRecord>> others;
   if (h5::file_exists(path)) {
     check_same_run_if_exists(path, run_kind::predictors, meta);

@@ -40,9 +40,10 @@ struct PredictorQuality {
 };
 
 struct PredictorRecord : PredictorQuality {
-  NamedArrays weights;
+  std::vector<NamedArrays> members;       // the weights of each ensemble member ("members/<i>")
   std::vector<double> heldout_target;     // measured accuracy of each held-out item (fraction)
-  std::vector<double> heldout_predicted;  // the predictor's output for it
+  std::vector<double> heldout_predicted;  // the predictor's output for it (the members' mean)
+  std::vector<double> heldout_stddev;     // the members' standard deviation for it
 };
 
 // Stores `record` as group `name` (letters, digits and '_'), replacing an older one of that name.

@@ -24,7 +24,8 @@ std::vector<ColumnSpec> result_columns() {
           {"latency_ms", DType::f64, 0, "ms"},
           {"energy_mj", DType::f64, 0, "mJ"},
           {"bitops", DType::f64, 0, "bit operations"},
-          {"island", DType::i32, 0, ""}};
+          {"island", DType::i32, 0, ""},
+          {"predicted_stddev", DType::f64, 0, "fraction"}};
 }
 
 void set_budget(h5::Group& g, const SearchBudget& b) {
@@ -142,6 +143,7 @@ void SearchWriter::write_results(const std::vector<SearchResult>& results) {
     append_field(r, "energy_mj", results, [](const R& x) { return x.energy_mj; });
     append_field(r, "bitops", results, [](const R& x) { return x.bitops; });
     append_field(r, "island", results, [](const R& x) { return x.island; });
+    append_field(r, "predicted_stddev", results, [](const R& x) { return x.predicted_stddev; });
   }
   if (H5Lmove(g.id(), "results_partial", g.id(), "results", H5P_DEFAULT, H5P_DEFAULT) < 0)
     g.fail("cannot rename 'results_partial' to 'results'");
@@ -182,8 +184,10 @@ SearchFile read_search(const std::string& path) {
       const auto energy = read_column<double>(r, "energy_mj", n);
       const auto bitops = read_column<double>(r, "bitops", n);
       const auto island = read_column<std::int32_t>(r, "island", n);
+      const auto spread = read_column<double>(r, "predicted_stddev", n);
       for (std::size_t i = 0; i < rank.size(); ++i)
-        set.results.push_back({rank[i], arch[i], policy[i], acc[i], latency[i], energy[i], bitops[i], island[i]});
+        set.results.push_back(
+            {rank[i], arch[i], policy[i], acc[i], latency[i], energy[i], bitops[i], island[i], spread[i]});
     }
     out.sets.push_back(std::move(set));
   }

@@ -35,6 +35,7 @@ struct SearchResult {
   double energy_mj = 0.0;
   double bitops = 0.0;
   std::int32_t island = 0;  // the island that found it
+  double predicted_stddev = 0.0;  // spread of the predictor ensemble's members around predicted_accuracy
 };
 
 class SearchWriter {

@@ -4,6 +4,7 @@
 
 #include "kernels/bn_calibration.hpp"
 #include "kernels/evaluation.hpp"
+#include "kernels/folded_subnet.hpp"
 #include "kernels/model_state.hpp"
 #include "kernels/subnet.hpp"
 #include "kernels/supernet.hpp"
@@ -108,7 +109,9 @@ SubnetScore score_subnet(const SupernetHandle& net, const Arch& arch, const Imag
     const auto chosen = subset(calib, calibration_indices(calib.count, options.calib_images, seed));
     calibrate_batch_norm(*subnet, forward, to_tensors(chosen, norm).images, options.calib_batch);
   }
-  return evaluate(*subnet, forward, to_tensors(val, norm), options.eval_batch, options.eval_images);
+  const FoldedSubnet folded(*subnet);  // after calibration: BN folded into the convolutions
+  return evaluate(*subnet, [&](const torch::Tensor& x) { return folded.forward(x); }, to_tensors(val, norm),
+                  options.eval_batch, options.eval_images);
 }
 
 double evaluate_subnet(const SupernetHandle& net, const Arch& arch, const ImageSet& calib, int calib_images,

@@ -114,8 +114,11 @@ std::string dry_run_plan(const RunOptions& o, int ranks) {
   double predictor_macs = 0;
   int prev = p.predictor.hidden.front();
   for (std::size_t i = 1; i < p.predictor.hidden.size(); ++i) predictor_macs += double(prev) * p.predictor.hidden[i], prev = p.predictor.hidden[i];
-  stage("predictor", "3 predictors, hidden " + std::to_string(p.predictor.hidden.size()) + " layers",
-        kTrainFactor * 2 * predictor_macs * (fp.samples + 2.0 * p.collect_quant.samples) * p.predictor.fp.max_epochs);
+  stage("predictor",
+        "3 ensembles of " + std::to_string(p.predictor.members) + " predictors, hidden " +
+            std::to_string(p.predictor.hidden.size()) + " layers",
+        kTrainFactor * 2 * predictor_macs * (fp.samples + 2.0 * p.collect_quant.samples) * p.predictor.fp.max_epochs *
+            p.predictor.members);
   stage("search", si(candidates) + " candidates scored", 2 * candidates * predictor_macs);
   const auto& f = p.finalize.job;
   const double f_images = kTrainFactor * f.finetune_steps * f.batch_size + 2 * f.bn_images + f.calib_images + o.data.val_size + 10000;

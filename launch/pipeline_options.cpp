@@ -83,6 +83,7 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   text.hidden = join_ints(o.predictor.hidden);
   po::options_description pred("Accuracy predictor [predictor]");
   key(pred, "predictor.hidden", text.hidden, "hidden layer sizes");
+  key(pred, "predictor.members", o.predictor.members, "predictors per ensemble (their spread is the uncertainty)");
   key(pred, "predictor.label-target", o.predictor.label_target,
       "what the predictors learn: auto (the most reliable of the three), top1, loss or blend");
   key(pred, "predictor.fp-epochs", o.predictor.fp.max_epochs, "maximum epochs of the full-precision predictor");
@@ -116,6 +117,8 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(search, "search.replacement", s.replacement, "worst or random");
   key(search, "search.results", s.results, "best individuals stored in search.h5");
   key(search, "search.staged", s.staged, "also run the staged baseline (architecture first, then policy)");
+  key(search, "search.uncertainty-penalty", s.uncertainty_penalty,
+      "fitness = predicted mean - this x the predictor ensemble's std");
 
   po::options_description fin("Final fine-tune [finalize]");
   key(fin, "finalize.top-k", o.finalize.top_k, "best searched candidates fine-tuned and evaluated");
@@ -154,6 +157,7 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
     }
   }
   for (int h : o.predictor.hidden) require(h > 0, "predictor.hidden sizes must be positive");
+  require(o.predictor.members >= 1 && o.predictor.members <= 64, "predictor.members must be in [1, 64]");
   require(o.predictor.fp.max_epochs > 0 && o.predictor.quant.max_epochs > 0, "predictor epochs must be positive");
   require(o.predictor.fp.holdout_fraction > 0 && o.predictor.fp.holdout_fraction < 1, "predictor.holdout must be in (0, 1)");
   const int quant_epochs = o.predictor.quant.max_epochs;
@@ -166,6 +170,7 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
   require(s.generations >= 0 && s.islands >= 0, "search.generations and search.islands must be >= 0");
   require(s.migrate_every > 0 && s.emigrants >= 0, "search.migrate-every must be positive and search.emigrants >= 0");
   require(s.results > 0, "search.results must be positive");
+  require(s.uncertainty_penalty >= 0 && std::isfinite(s.uncertainty_penalty), "search.uncertainty-penalty must be >= 0");
   require(s.topology == "ring" || s.topology == "full" || s.topology.rfind("random-", 0) == 0,
           "search.topology must be ring, full or random-K, not '" + s.topology + "'");
   require(s.emigrant_selection == "best" || s.emigrant_selection == "random", "search.emigrant-selection must be best or random");

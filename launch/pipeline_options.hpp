@@ -34,6 +34,7 @@ struct PredictorStageOptions {
   // What the predictors learn: "auto" (the target whose labels have the highest split-half
   // reliability, kernels/label_reliability.hpp), "top1", "loss" or "blend".
   std::string label_target = "auto";
+  int members = 5;     // predictors per ensemble; their spread is the prediction's uncertainty
   TrainOptions fp;     // full-precision predictor on the fp dataset
   TrainOptions quant;  // transferred (and from-scratch baseline) on the quant dataset
 };
@@ -53,6 +54,9 @@ struct SearchOptions {
   std::string replacement = "worst";        // worst, random
   int results = 10;         // best individuals kept in search.h5
   bool staged = true;       // also run the staged baseline (NAS, then quantization policy)
+  // Fitness = ensemble mean - uncertainty_penalty * ensemble std (kernels/predictor_ensemble.hpp):
+  // 1 keeps the search where the predictors agree; 0 trusts the mean wherever it points.
+  double uncertainty_penalty = 1.0;
 };
 
 struct FinalizeOptions {

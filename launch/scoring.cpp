@@ -16,9 +16,9 @@ Scoring load_scoring(const RunContext& ctx, const std::string& name) {
   const auto record = load_predictor(path, ctx.meta, name);
   if (!record) throw std::runtime_error(path + ": no '" + name + "' predictor (run the predictor stage first)");
   Scoring s;
-  s.predictor = std::make_shared<PredictorHandle>(PredictorHandle::load(*ctx.encoding, record->weights));
+  s.predictor = std::make_shared<PredictorEnsemble>(PredictorEnsemble::load(*ctx.encoding, record->members));
   s.costs = load_cost_model(ctx);
-  FitnessFn inner = predictor_fitness(*s.predictor);
+  FitnessFn inner = ensemble_fitness(*s.predictor, ctx.pipeline().search.uncertainty_penalty);
   s.fitness = [predictor = s.predictor, inner](const std::vector<Individual>& v) { return inner(v); };
   s.cost = [costs = s.costs](const Arch& a, const Policy& p) { return costs->costs(a, p); };
   return s;

@@ -1,19 +1,20 @@
-// How candidates are scored in the search: a stored predictor (fitness) and the run's cost
-// table (costs). Loaded from predictors.h5 and costs.h5 by whichever rank needs them.
+// How candidates are scored in the search: a stored predictor ensemble (fitness = mean -
+// search.uncertainty-penalty x std) and the run's cost table (costs). Loaded from predictors.h5
+// and costs.h5 by whichever rank needs them.
 #pragma once
 #include <memory>
 #include <string>
 
+#include "io/predictor_store.hpp"
 #include "kernels/cost_model.hpp"
 #include "kernels/evolution.hpp"
-#include "io/predictor_store.hpp"
-#include "kernels/predictor.hpp"
+#include "kernels/predictor_ensemble.hpp"
 #include "launch/run_context.hpp"
 
 namespace apq {
 
 struct Scoring {
-  std::shared_ptr<PredictorHandle> predictor;
+  std::shared_ptr<PredictorEnsemble> predictor;
   std::shared_ptr<CostModel> costs;
   FitnessFn fitness;  // keeps `predictor` alive
   CostFn cost;        // keeps `costs` alive

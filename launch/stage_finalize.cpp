@@ -27,10 +27,11 @@ void print_report(const RunContext& ctx) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(4);
   out << "finalize: the best found (architecture, policy), fine-tuned with quantization:\n";
-  out << "  rank  predicted  val top-1  test top-1  latency ms  energy mJ      BitOps\n";
+  out << "  rank  predicted  +- spread  val top-1  val - predicted  test top-1  latency ms  energy mJ      BitOps\n";
   for (const auto& e : final_file.entries)
     out << "  " << std::setw(4) << e.rank << "  " << std::setw(9) << e.predicted_accuracy << "  " << std::setw(9)
-        << e.val_accuracy << "  " << std::setw(10) << e.test_accuracy << "  " << std::setw(10) << e.latency_ms << "  "
+        << e.predicted_stddev << "  " << std::setw(9) << e.val_accuracy << "  " << std::setw(15) << std::showpos
+        << e.val_accuracy - e.predicted_accuracy << std::noshowpos << "  " << std::setw(10) << e.test_accuracy << "  " << std::setw(10) << e.latency_ms << "  "
         << std::setw(9) << e.energy_mj << "  " << std::setprecision(3) << std::scientific << std::setw(10) << e.bitops
         << std::fixed << std::setprecision(4) << "\n";
   if (!final_file.entries.empty()) {
@@ -64,6 +65,7 @@ void finalize_stage(const RunContext& ctx, actors::Node& node) {
     e.arch = c.arch;
     e.policy = c.policy;
     e.predicted_accuracy = c.predicted_accuracy;
+    e.predicted_stddev = c.predicted_stddev;
     FinalAnswer answer = actors::read_payload<FinalAnswer>(r.answer);
     e.val_accuracy = answer.val.top1;
     e.test_accuracy = answer.test.top1;

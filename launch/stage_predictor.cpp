@@ -9,7 +9,7 @@
 #include "io/dataset_store.hpp"
 #include "io/predictor_store.hpp"
 #include "kernels/label_reliability.hpp"
-#include "kernels/predictor.hpp"
+#include "kernels/predictor_ensemble.hpp"
 #include "launch/stages.hpp"
 
 namespace apq {
@@ -84,19 +84,19 @@ PredictorDataset quant_pairs(const RunContext& ctx, const std::vector<QuantRecor
   return d;
 }
 
-// Trains `handle` on split.train, scores split.heldout, stores both under `name`.
-void train_and_store(const RunContext& ctx, const std::string& name, PredictorHandle& handle, const Split& split,
-                     const TrainOptions& options, const LabelChoice& labels) {
+// Scores the trained `ensemble` on split.heldout and stores it under `name`, with its labels'
+// reliability beside the held-out figures.
+void store(const RunContext& ctx, const std::string& name, const PredictorEnsemble& ensemble, const Split& split,
+           const LabelChoice& labels) {
   const auto& hidden = ctx.pipeline().predictor.hidden;
-  const PredictorMetrics training = handle.train(split.train, options);
-  std::vector<float> predicted(split.heldout.archs.size());
-  handle.predict(split.heldout.archs, split.heldout.policies, predicted.data());
+  std::vector<float> predicted, spread;
+  ensemble.predict(split.heldout.archs, split.heldout.policies, predicted, spread);
   const PredictorMetrics held = evaluate_predictions(predicted, split.heldout.accuracy);
   PredictorRecord record;
   record.arch_size = ctx.encoding->arch_size();
-  record.policy_size = handle.quantization_aware() ? ctx.encoding->policy_size() : 0;
+  record.policy_size = ensemble.quantization_aware() ? ctx.encoding->policy_size() : 0;
   record.hidden.assign(hidden.begin(), hidden.end());
-  record.epochs = training.epochs;
+  for (const auto& m : ensemble.training()) record.epochs = std::max<std::int64_t>(record.epochs, m.epochs);
   record.n_train = static_cast<std::int64_t>(split.train.archs.size());
   record.n_heldout = static_cast<std::int64_t>(split.heldout.archs.size());
   record.rmse = held.rmse;
@@ -110,15 +110,19 @@ void train_and_store(const RunContext& ctx, const std::string& name, PredictorHa
   record.label_split_half_pearson = labels.chosen().pearson;
   record.label_reliability = labels.chosen().reliability;
   record.label_tau_ceiling = labels.chosen().tau_ceiling;
-  record.weights = handle.save();
+  record.members = ensemble.save();
   record.heldout_target.assign(split.heldout.accuracy.begin(), split.heldout.accuracy.end());
   record.heldout_predicted.assign(predicted.begin(), predicted.end());
+  record.heldout_stddev.assign(spread.begin(), spread.end());
   save_predictor(ctx.file("predictors.h5"), ctx.meta, name, record);
+  const double mean_spread = std::accumulate(spread.begin(), spread.end(), 0.0) / static_cast<double>(spread.size());
   std::ostringstream line;
   line.precision(4);
-  line << "predictor: " << name << " trained on " << record.n_train << " pairs (" << training.epochs << " epochs); held-out "
-       << record.n_heldout << ": RMSE " << held.rmse << ", Pearson " << held.pearson << ", Kendall tau " << held.kendall_tau
-       << " (label ceiling " << record.label_tau_ceiling << ", label reliability " << record.label_reliability << ")";
+  line << "predictor: " << name << ", " << ensemble.size() << " members trained on " << record.n_train
+       << " pairs (at most " << record.epochs << " epochs); held-out " << record.n_heldout << ": RMSE " << held.rmse
+       << ", Pearson " << held.pearson << ", Kendall tau " << held.kendall_tau << " (label ceiling "
+       << record.label_tau_ceiling << ", label reliability " << record.label_reliability << "), mean spread "
+       << mean_spread;
   say(ctx, line.str());
 }
 
@@ -153,13 +157,17 @@ void predictor_stage(const RunContext& ctx) {
   const Split quant = split_pairs(quant_all, o.fp.holdout_fraction, derive_seed(ctx.options.seed, stream_tag("quant-holdout"), 0));
   PredictorConfig config;
   config.hidden = o.hidden;
-  PredictorHandle full_precision(*ctx.encoding, config, derive_seed(ctx.options.seed, stream_tag("predictor-init"), 0));
-  train_and_store(ctx, kFpPredictor, full_precision, fp, o.fp, fp_labels);
-  PredictorHandle transferred = full_precision.transfer(derive_seed(ctx.options.seed, stream_tag("predictor-transfer"), 0));
-  train_and_store(ctx, kQuantPredictor, transferred, quant, o.quant, quant_labels);
+  const std::uint64_t seed = ctx.options.seed;
+  const PredictorEnsemble full_precision = PredictorEnsemble::train(
+      *ctx.encoding, config, fp.train, o.fp, o.members, derive_seed(seed, stream_tag("predictor-init"), 0));
+  store(ctx, kFpPredictor, full_precision, fp, fp_labels);
+  store(ctx, kQuantPredictor, full_precision.transfer(quant.train, o.quant, derive_seed(seed, stream_tag("predictor-transfer"), 0)),
+        quant, quant_labels);
   config.quantization_aware = true;
-  PredictorHandle scratch(*ctx.encoding, config, derive_seed(ctx.options.seed, stream_tag("predictor-scratch"), 0));
-  train_and_store(ctx, kQuantScratchPredictor, scratch, quant, o.quant, quant_labels);
+  store(ctx, kQuantScratchPredictor,
+        PredictorEnsemble::train(*ctx.encoding, config, quant.train, o.quant, o.members,
+                                 derive_seed(seed, stream_tag("predictor-scratch"), 0)),
+        quant, quant_labels);
 }
 
 }  // namespace apq

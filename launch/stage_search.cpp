@@ -19,12 +19,18 @@ namespace {
 
 SearchBudget store_budget(const Budget& b) { return {b.latency_ms, b.energy_mj, b.bitops}; }
 
-SearchResult to_result(const RunContext& ctx, const Individual& ind, int rank, int island) {
+// The predicted accuracy of a result is the ensemble's mean, with its spread; the individual's
+// fitness (mean - penalty x spread) is only what the search ranked by.
+SearchResult to_result(const RunContext& ctx, const PredictorEnsemble& predictor, const Individual& ind, int rank,
+                       int island) {
   SearchResult r;
   r.rank = rank;
   r.arch = to_string(*ctx.space, ind.arch);
   r.policy = to_string(*ctx.space, ind.arch, ind.policy);
-  r.predicted_accuracy = ind.fitness;
+  std::vector<float> mean, spread;
+  predictor.predict({ind.arch}, {ind.policy}, mean, spread);
+  r.predicted_accuracy = mean.front();
+  r.predicted_stddev = spread.front();
   r.latency_ms = ind.costs.latency_ms;
   r.energy_mj = ind.costs.energy_mj;
   r.bitops = ind.costs.bitops;
@@ -34,7 +40,7 @@ SearchResult to_result(const RunContext& ctx, const Individual& ind, int rank, i
 
 std::string describe(const SearchResult& r) {
   std::ostringstream out;
-  out << std::setprecision(4) << "predicted top-1 " << r.predicted_accuracy << ", latency " << r.latency_ms << " ms, energy "
+  out << std::setprecision(4) << "predicted top-1 " << r.predicted_accuracy << " +- " << r.predicted_stddev << ", latency " << r.latency_ms << " ms, energy "
       << r.energy_mj << " mJ, BitOps " << r.bitops << "\n    arch   " << r.arch << "\n    policy " << r.policy;
   return out.str();
 }
@@ -85,13 +91,14 @@ void joint_search(const RunContext& ctx, actors::Node& node, const std::string& 
                          static_cast<std::int64_t>(row[4])});
   }
   std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first.fitness > b.first.fitness; });
+  const Scoring scoring = load_scoring(ctx, kQuantPredictor);
   std::vector<SearchResult> results;
   std::vector<Individual> kept;
   for (const auto& [ind, island] : all) {
     if (static_cast<int>(results.size()) >= o.results) break;
     if (std::any_of(kept.begin(), kept.end(), [&](const Individual& k) { return same_candidate(k, ind); })) continue;
     kept.push_back(ind);
-    results.push_back(to_result(ctx, ind, static_cast<int>(results.size()), island));
+    results.push_back(to_result(ctx, *scoring.predictor, ind, static_cast<int>(results.size()), island));
   }
   SearchWriter writer(path, ctx.meta, "joint", store_budget(o.evolution.budget));
   writer.truncate_history(0);  // a search that did not finish left partial history
@@ -111,8 +118,9 @@ void staged_search_baseline(const RunContext& ctx, const std::string& path) {
   const StagedResult staged = staged_search(*ctx.space, config, fp.fitness, joint.fitness, joint.cost);
   SearchWriter writer(path, ctx.meta, "staged", store_budget(o.evolution.budget));
   writer.truncate_history(0);
-  writer.write_results({to_result(ctx, staged.final, 0, -1)});
-  say(ctx, "search: best staged candidate (architecture first, then policy): " + describe(to_result(ctx, staged.final, 0, -1)));
+  const SearchResult best = to_result(ctx, *joint.predictor, staged.final, 0, -1);
+  writer.write_results({best});
+  say(ctx, "search: best staged candidate (architecture first, then policy): " + describe(best));
 }
 
 }  // namespace

@@ -56,12 +56,28 @@ for name, samples, extra in (("fp_dataset.h5", fp_samples, []),
             check(column in items and len(items[column]) == len(ids), f"{name}: column {column} missing or short")
         acc = items["accuracy"][:]
         check(((acc >= 0) & (acc <= 1)).all(), f"{name}: accuracy outside [0, 1]")
+        # The two halves of the evaluation images: disjoint, together all of them, and their
+        # counts and losses add up to the item's top-1 and loss.
+        for column in ("loss", "images", "even_images", "even_correct", "even_loss", "odd_images", "odd_correct", "odd_loss"):
+            check(column in items and len(items[column]) == len(ids), f"{name}: column {column} missing or short")
+        if all(c in items for c in ("images", "even_images", "odd_images", "even_correct", "odd_correct", "loss")):
+            n, ne, no = items["images"][:], items["even_images"][:], items["odd_images"][:]
+            ce, co = items["even_correct"][:], items["odd_correct"][:]
+            check(((ne + no) == n).all() and (abs(ne - no) <= 1).all(), f"{name}: halves do not split the images")
+            check((abs((ce + co) / n - acc) < 1e-12).all(), f"{name}: half counts disagree with accuracy")
+            mixed = (items["even_loss"][:] * ne + items["odd_loss"][:] * no) / n
+            check((abs(mixed - items["loss"][:]) < 1e-9 * (1 + abs(mixed))).all(), f"{name}: half losses disagree with loss")
 
 with h5py.File(os.path.join(run, "predictors.h5"), "r") as f:
     for group in ("fp", "quant", "quant_scratch"):
-        check(group in f and "weights" in f[group], f"predictors.h5: /{group}/weights missing")
+        check(group in f and "members/0" in f[group], f"predictors.h5: /{group}/members/0 missing")
         if group in f:
-            check("kendall_tau" in f[group].attrs, f"predictors.h5: /{group} has no kendall_tau")
+            g = f[group]
+            for attr in ("kendall_tau", "members", "label_target", "label_reliability", "label_tau_ceiling",
+                         "label_split_half_tau"):
+                check(attr in g.attrs, f"predictors.h5: /{group} has no {attr}")
+            check(len(g["members"]) == g.attrs.get("members", -1), f"predictors.h5: /{group} member count")
+            check(len(g["heldout/stddev"]) == len(g["heldout/target"]), f"predictors.h5: /{group}/heldout/stddev")
 
 with h5py.File(os.path.join(run, "final.h5"), "r") as f:
     check(len(f["report"]["arch"]) == top_k, f"final.h5: {len(f['report']['arch'])} report rows, expected {top_k}")

@@ -71,6 +71,7 @@ inline PredictorRecord fixture_predictor(std::int64_t policy_size, double noise,
     const double p = t + noise * (s.next() - 0.5);
     r.heldout_target.push_back(t);
     r.heldout_predicted.push_back(p);
+    r.heldout_stddev.push_back(noise / 2);
     sq += (p - t) * (p - t);
   }
   r.rmse = std::sqrt(sq / 12);
@@ -83,7 +84,7 @@ inline PredictorRecord fixture_predictor(std::int64_t policy_size, double noise,
   r.label_split_half_pearson = 0.8;
   r.label_reliability = 2 * 0.8 / 1.8;
   r.label_tau_ceiling = 0.7;
-  r.weights = {{"layers.0.weight", {2, 2}, {1, 2, 3, 4}}};
+  r.members = {{{"layers.0.weight", {2, 2}, {1, 2, 3, 4}}}};
   return r;
 }
 

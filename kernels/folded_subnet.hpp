@@ -1,0 +1,40 @@
+// A StaticSubnet for inference only, with every BatchNorm folded into the convolution before it
+// (weight * gamma / sqrt(var + eps), bias beta - mean * gamma / sqrt(var + eps)): one conv with a
+// bias instead of a conv and a BN pass over the activations. Built after BN re-calibration, from
+// the running statistics; its logits equal the eval-mode StaticSubnet's up to float rounding.
+// Torch header.
+#pragma once
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "kernels/subnet.hpp"
+
+namespace apq {
+
+class FoldedSubnet {
+ public:
+  // `net` must hold the BN statistics to evaluate with (eval mode); it is not changed.
+  explicit FoldedSubnet(const StaticSubnet& net);
+  // Input [N, C, H, W] as StaticSubnet::forward; call under no-grad or inference mode.
+  torch::Tensor forward(torch::Tensor x) const;
+
+ private:
+  struct Conv {
+    torch::Tensor weight, bias;
+    std::vector<int64_t> stride, padding;
+    int64_t groups = 1;
+    torch::Tensor operator()(const torch::Tensor& x) const;
+  };
+  struct Block {
+    Conv expand, dw, project;
+    bool residual = false;
+  };
+  static Conv fold(const torch::nn::Conv2d& conv, const torch::nn::BatchNorm2d& bn);
+
+  Conv stem_, first_dw_, first_pw_, head_;
+  std::vector<Block> blocks_;
+  torch::Tensor classifier_weight_, classifier_bias_;
+};
+
+}  // namespace apq

@@ -1,0 +1,53 @@
+// BN folding for evaluation: the folded network computes the eval-mode subnet's logits.
+#include "kernels/folded_subnet.hpp"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "kernels/rng.hpp"
+#include "kernels/supernet.hpp"
+#include "supernet_test_data.hpp"
+#include "supernet_test_tensors.hpp"
+
+namespace apq {
+namespace {
+
+TEST(FoldedSubnet, ComputesTheLogitsOfTheEvalModeSubnet) {
+  SearchSpace space(test::tiny_spec());
+  Supernet net(space, 7);
+  test::randomise_bn(net, 8);  // BN that is far from identity, so an unfolded BN would show
+  Rng rng(9);
+  std::vector<Arch> archs{space.largest(), space.smallest()};
+  for (int i = 0; i < 6; ++i) archs.push_back(space.sample(rng));
+  c10::InferenceMode inference;
+  for (const Arch& arch : archs) {
+    const auto sub = extract_subnet(net, arch);
+    const FoldedSubnet folded(*sub);
+    const auto x = test::input(5, 64);
+    const auto expected = sub->forward(x);
+    const auto got = folded.forward(x);
+    const float scale = expected.abs().max().item<float>();
+    EXPECT_GT(scale, 0.0f);
+    EXPECT_LT((expected - got).abs().max().item<float>(), 1e-4f * std::max(1.0f, scale)) << to_string(space, arch);
+  }
+}
+
+TEST(FoldedSubnet, FollowsTheStatisticsItWasBuiltFrom) {
+  SearchSpace space(test::tiny_spec());
+  Supernet net(space, 3);
+  test::randomise_bn(net, 4);
+  const auto sub = extract_subnet(net, space.largest());
+  const FoldedSubnet before(*sub);
+  {
+    torch::NoGradGuard no_grad;
+    sub->head_bn->running_mean.add_(1.0);
+  }
+  const FoldedSubnet after(*sub);
+  c10::InferenceMode inference;
+  const auto x = test::input(6, 16);
+  EXPECT_GT((before.forward(x) - after.forward(x)).abs().max().item<float>(), 1e-3f);
+  EXPECT_LT((after.forward(x) - sub->forward(x)).abs().max().item<float>(), 1e-4f);
+}
+
+}  // namespace
+}  // namespace apq

@@ -144,7 +144,7 @@ void QuantDatasetWriter::append(const QuantRecord& r) {
   check_code("arch_code", r.arch_code, arch_code_size_);
   check_code("policy_code", r.policy_code, policy_code_size_);
   const auto kind = static_cast<std::int32_t>(r.kind);
-  if (kind != 0 && kind != 1)
+  if (kind < 0 || kind > 2)
     throw std::invalid_argument(path() + ": item " + std::to_string(r.id) + " has kind " + std::to_string(kind));
   append_item(r.id, [&](h5::Group& items) {
     items.open_table("id").append<std::int64_t>({r.id});

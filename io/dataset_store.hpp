@@ -28,7 +28,10 @@ struct FpRecord {
   double seconds = 0.0;          // wall time the item took
 };
 
-enum class QuantItemKind : std::int32_t { random_pair = 0, policy_group = 1 };
+// random_pair: a random architecture and policy; policy_group: one of several policies of one
+// architecture; search_round: a search round's best candidate, measured to retrain the predictor
+// where the search looks (group = the round).
+enum class QuantItemKind : std::int32_t { random_pair = 0, policy_group = 1, search_round = 2 };
 
 struct QuantRecord {
   std::int64_t id = 0;

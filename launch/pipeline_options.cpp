@@ -119,6 +119,8 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(search, "search.staged", s.staged, "also run the staged baseline (architecture first, then policy)");
   key(search, "search.uncertainty-penalty", s.uncertainty_penalty,
       "fitness = predicted mean - this x the predictor ensemble's std");
+  key(search, "search.rounds", s.rounds, "search rounds; each but the last measures its best and retrains the predictor");
+  key(search, "search.round-items", s.round_items, "candidates measured after each round but the last (at most search.results)");
 
   po::options_description fin("Final fine-tune [finalize]");
   key(fin, "finalize.top-k", o.finalize.top_k, "best searched candidates fine-tuned and evaluated");
@@ -170,6 +172,8 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
   require(s.generations >= 0 && s.islands >= 0, "search.generations and search.islands must be >= 0");
   require(s.migrate_every > 0 && s.emigrants >= 0, "search.migrate-every must be positive and search.emigrants >= 0");
   require(s.results > 0, "search.results must be positive");
+  require(s.rounds >= 1 && s.rounds <= 100, "search.rounds must be in [1, 100]");
+  require(s.round_items >= 1, "search.round-items must be positive");
   require(s.uncertainty_penalty >= 0 && std::isfinite(s.uncertainty_penalty), "search.uncertainty-penalty must be >= 0");
   require(s.topology == "ring" || s.topology == "full" || s.topology.rfind("random-", 0) == 0,
           "search.topology must be ring, full or random-K, not '" + s.topology + "'");

@@ -57,6 +57,11 @@ struct SearchOptions {
   // Fitness = ensemble mean - uncertainty_penalty * ensemble std (kernels/predictor_ensemble.hpp):
   // 1 keeps the search where the predictors agree; 0 trusts the mean wherever it points.
   double uncertainty_penalty = 1.0;
+  // Search rounds: after each round but the last, its best `round_items` candidates are measured
+  // as collect-quant measures items (quant_dataset.h5, kind search_round) and the
+  // quantization-aware predictor is retrained on them before the next round searches.
+  int rounds = 1;
+  int round_items = 8;
 };
 
 struct FinalizeOptions {

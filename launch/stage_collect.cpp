@@ -3,6 +3,7 @@
 // already on disk, hands the rest to the workers on every rank, and appends each result to the
 // dataset file as it arrives (one writer per file).
 #include <iostream>
+#include <map>
 
 #include "actors/coordinator.hpp"
 #include "actors/layout.hpp"
@@ -10,6 +11,7 @@
 #include "io/cost_table_store.hpp"
 #include "io/dataset_store.hpp"
 #include "kernels/cost_model.hpp"
+#include "launch/quant_items.hpp"
 #include "launch/stages.hpp"
 #include "launch/task_answers.hpp"
 #include "launch/work_plan.hpp"
@@ -26,13 +28,6 @@ Arch fp_arch(const RunContext& ctx, std::uint64_t id) {
 
 // The first half of the quant dataset pairs a random architecture with a random policy; the
 // second half draws policies_per_arch policies for each of a few random architectures.
-struct QuantPlanItem {
-  Arch arch;
-  Policy policy;
-  QuantItemKind kind;
-  std::int64_t group;
-};
-
 QuantPlanItem quant_item(const RunContext& ctx, std::uint64_t id) {
   const auto& o = ctx.pipeline().collect_quant;
   const std::uint64_t random_pairs = static_cast<std::uint64_t>(o.samples - o.samples / 2);
@@ -71,26 +66,36 @@ void collect_fp_stage(const RunContext& ctx, actors::Node& node) {
 
 void collect_quant_stage(const RunContext& ctx, actors::Node& node) {
   if (!ctx.leader()) return;
-  const auto& o = ctx.pipeline().collect_quant;
+  std::map<std::uint64_t, QuantPlanItem> plan;
+  for (int id = 0; id < ctx.pipeline().collect_quant.samples; ++id)
+    plan.emplace(id, quant_item(ctx, static_cast<std::uint64_t>(id)));
+  measure_quant_items(ctx, node, plan);
+}
+
+void measure_quant_items(const RunContext& ctx, actors::Node& node, const std::map<std::uint64_t, QuantPlanItem>& plan) {
   const CostModel costs(*ctx.space, from_records(read_cost_table(ctx.file("costs.h5"))));
   QuantDatasetWriter writer(ctx.file("quant_dataset.h5"), ctx.meta, ctx.encoding->arch_size(), ctx.encoding->policy_size());
-  std::vector<actors::WorkItem> items = plan_items(ctx, task::collect_quant, o.samples, writer, [&](actors::WorkItem& item) {
-    const QuantPlanItem plan = quant_item(ctx, item.id);
-    item.arch = to_string(*ctx.space, plan.arch);
-    item.policy = to_string(*ctx.space, plan.arch, plan.policy);
+  std::vector<std::uint64_t> ids;
+  for (const auto& [id, what] : plan)
+    if (!writer.contains(static_cast<std::int64_t>(id))) ids.push_back(id);
+  std::vector<actors::WorkItem> items = plan_items_from_ids(ctx, task::collect_quant, ids, [&](actors::WorkItem& item) {
+    const QuantPlanItem& what = plan.at(item.id);
+    item.arch = to_string(*ctx.space, what.arch);
+    item.policy = to_string(*ctx.space, what.arch, what.policy);
   });
-  run_items(ctx, node, task::collect_quant, std::move(items), o.samples, [&](const actors::WorkResult& r, const actors::WorkItem& item) {
+  const int total = static_cast<int>(plan.size());
+  run_items(ctx, node, task::collect_quant, std::move(items), total, [&](const actors::WorkResult& r, const actors::WorkItem& item) {
     if (r.status != actors::WorkStatus::ok) return writer.append_failure({static_cast<std::int64_t>(r.id), r.error});
-    const QuantPlanItem plan = quant_item(ctx, item.id);
-    const Costs c = costs.costs(plan.arch, plan.policy);
+    const QuantPlanItem& what = plan.at(item.id);
+    const Costs c = costs.costs(what.arch, what.policy);
     QuantRecord rec;
     rec.id = static_cast<std::int64_t>(r.id);
     rec.arch = item.arch;
-    rec.arch_code = ctx.encoding->encode_arch(plan.arch);
+    rec.arch_code = ctx.encoding->encode_arch(what.arch);
     rec.policy = item.policy;
-    rec.policy_code = ctx.encoding->encode_policy(plan.arch, plan.policy);
-    rec.kind = plan.kind;
-    rec.group = plan.group;
+    rec.policy_code = ctx.encoding->encode_policy(what.arch, what.policy);
+    rec.kind = what.kind;
+    rec.group = what.group;
     const QuantAnswer answer = actors::read_payload<QuantAnswer>(r.answer);
     rec.score = answer.quant;
     rec.fp_accuracy = answer.fp.top1;

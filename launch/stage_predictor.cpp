@@ -132,7 +132,31 @@ bool current(const RunContext& ctx, const std::string& name, std::size_t pairs) 
   return stored && static_cast<std::size_t>(stored->n_train + stored->n_heldout) == pairs;
 }
 
+Split quant_split(const RunContext& ctx, const PredictorDataset& all) {
+  return split_pairs(all, ctx.pipeline().predictor.fp.holdout_fraction,
+                     derive_seed(ctx.options.seed, stream_tag("quant-holdout"), 0));
+}
+
 }  // namespace
+
+void retrain_quant_predictor(const RunContext& ctx) {
+  const auto records = by_id(read_quant_dataset(ctx.file("quant_dataset.h5")).records);
+  const LabelChoice labels = labels_of(ctx, records);
+  const PredictorDataset all = quant_pairs(ctx, records, labels);
+  if (current(ctx, kQuantPredictor, all.archs.size())) {
+    say(ctx, "predictor: the quantization-aware predictor is up to date with quant_dataset.h5, skipping");
+    return;
+  }
+  say(ctx, describe("quantized", labels));
+  const auto fp = load_predictor(ctx.file("predictors.h5"), ctx.meta, kFpPredictor);
+  if (!fp) throw std::runtime_error(ctx.file("predictors.h5") + ": no full-precision predictor (run the predictor stage first)");
+  const Split split = quant_split(ctx, all);
+  const PredictorEnsemble full_precision = PredictorEnsemble::load(*ctx.encoding, fp->members);
+  store(ctx, kQuantPredictor,
+        full_precision.transfer(split.train, ctx.pipeline().predictor.quant,
+                                derive_seed(ctx.options.seed, stream_tag("predictor-transfer"), 0)),
+        split, labels);
+}
 
 void predictor_stage(const RunContext& ctx) {
   if (!ctx.leader()) return;
@@ -154,7 +178,7 @@ void predictor_stage(const RunContext& ctx) {
     return;
   }
   const Split fp = split_pairs(fp_all, o.fp.holdout_fraction, derive_seed(ctx.options.seed, stream_tag("fp-holdout"), 0));
-  const Split quant = split_pairs(quant_all, o.fp.holdout_fraction, derive_seed(ctx.options.seed, stream_tag("quant-holdout"), 0));
+  const Split quant = quant_split(ctx, quant_all);
   PredictorConfig config;
   config.hidden = o.hidden;
   const std::uint64_t seed = ctx.options.seed;

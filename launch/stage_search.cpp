@@ -3,6 +3,7 @@
 // staged baseline (best full-precision architecture first, then its best policy) under the
 // same budget, for comparison.
 #include <algorithm>
+#include <map>
 #include <iomanip>
 #include <sstream>
 
@@ -10,6 +11,7 @@
 #include "actors/node.hpp"
 #include "io/search_store.hpp"
 #include "kernels/staged_search.hpp"
+#include "launch/quant_items.hpp"
 #include "launch/scoring.hpp"
 #include "launch/stages.hpp"
 #include "launch/work_plan.hpp"
@@ -53,12 +55,13 @@ bool has_results(const std::string& path, const std::string& method) {
 }
 
 // Sends every island its start request and collects the answers (an island's error is thrown here).
-std::vector<actors::IslandOutcome> run_islands(const RunContext& ctx, actors::Node& node) {
+std::vector<actors::IslandOutcome> run_islands(const RunContext& ctx, actors::Node& node, int round) {
   const actors::Layout layout = run_layout(ctx);
   caf::scoped_actor self(node.system());
   actors::WorkItem start;
   start.task = "search";
-  start.seed = ctx.pipeline().search.evolution.seed;
+  const std::uint64_t seed = ctx.pipeline().search.evolution.seed;
+  start.seed = round == 0 ? seed : derive_seed(seed, stream_tag("search-round"), static_cast<std::uint64_t>(round));
   // Start every island before waiting for any: they depend on each other's migrants.
   using Handle = decltype(node.router().request(self.ptr(), layout.island(0), start));
   std::vector<Handle> pending;
@@ -77,11 +80,17 @@ std::vector<actors::IslandOutcome> run_islands(const RunContext& ctx, actors::No
   return outcomes;
 }
 
-void joint_search(const RunContext& ctx, actors::Node& node, const std::string& path) {
+std::string round_method(const RunContext& ctx, int round) {
+  return round == ctx.pipeline().search.rounds - 1 ? "joint" : "joint_round" + std::to_string(round);
+}
+
+void joint_search(const RunContext& ctx, actors::Node& node, const std::string& path, int round) {
   const auto& o = ctx.pipeline().search;
-  say(ctx, "search: joint search on " + std::to_string(search_islands(ctx)) + " island(s), " + std::to_string(o.generations) +
+  const std::string method = round_method(ctx, round);
+  say(ctx, "search: joint search" + (o.rounds > 1 ? " round " + std::to_string(round + 1) + " of " + std::to_string(o.rounds) : std::string()) +
+               " on " + std::to_string(search_islands(ctx)) + " island(s), " + std::to_string(o.generations) +
                " generations, budget " + o.evolution.budget.describe());
-  const auto outcomes = run_islands(ctx, node);
+  const auto outcomes = run_islands(ctx, node, round);
   std::vector<std::pair<Individual, int>> all;
   std::vector<HistoryRow> history;
   for (std::size_t k = 0; k < outcomes.size(); ++k) {
@@ -100,11 +109,36 @@ void joint_search(const RunContext& ctx, actors::Node& node, const std::string& 
     kept.push_back(ind);
     results.push_back(to_result(ctx, *scoring.predictor, ind, static_cast<int>(results.size()), island));
   }
-  SearchWriter writer(path, ctx.meta, "joint", store_budget(o.evolution.budget));
+  SearchWriter writer(path, ctx.meta, method, store_budget(o.evolution.budget));
   writer.truncate_history(0);  // a search that did not finish left partial history
   writer.append_history(history);
   writer.write_results(results);
-  say(ctx, "search: best joint candidate: " + describe(results.front()));
+  say(ctx, "search: best " + method + " candidate: " + describe(results.front()));
+}
+
+// Closes the loop after a round: its best candidates are measured like collect-quant items and
+// the quantization-aware predictor is retrained with them, so the next round's predictor knows
+// the places this round's search went to.
+void measure_round(const RunContext& ctx, actors::Node& node, const std::string& path, int round) {
+  const auto& o = ctx.pipeline().search;
+  std::vector<SearchResult> results;
+  for (const auto& set : read_search(path).sets)
+    if (set.method == round_method(ctx, round)) results = set.results;
+  std::map<std::uint64_t, QuantPlanItem> plan;
+  const auto first_id = static_cast<std::uint64_t>(ctx.pipeline().collect_quant.samples) +
+                        static_cast<std::uint64_t>(round) * static_cast<std::uint64_t>(o.round_items);
+  for (int k = 0; k < o.round_items && k < static_cast<int>(results.size()); ++k) {
+    QuantPlanItem item;
+    item.arch = parse_arch(*ctx.space, results[k].arch);
+    item.policy = parse_policy(*ctx.space, item.arch, results[k].policy);
+    item.kind = QuantItemKind::search_round;
+    item.group = round;
+    plan.emplace(first_id + static_cast<std::uint64_t>(k), item);
+  }
+  say(ctx, "search: measuring round " + std::to_string(round + 1) + "'s best " + std::to_string(plan.size()) +
+               " candidates, then retraining the quantization-aware predictor");
+  measure_quant_items(ctx, node, plan);
+  retrain_quant_predictor(ctx);
 }
 
 void staged_search_baseline(const RunContext& ctx, const std::string& path) {
@@ -128,8 +162,12 @@ void staged_search_baseline(const RunContext& ctx, const std::string& path) {
 void search_stage(const RunContext& ctx, actors::Node& node) {
   if (!ctx.leader()) return;
   const std::string path = ctx.file("search.h5");
-  if (has_results(path, "joint")) say(ctx, "search: joint results are in " + path + ", skipping");
-  else joint_search(ctx, node, path);
+  for (int round = 0; round < ctx.pipeline().search.rounds; ++round) {
+    const std::string method = round_method(ctx, round);
+    if (has_results(path, method)) say(ctx, "search: " + method + " results are in " + path + ", skipping");
+    else joint_search(ctx, node, path, round);
+    if (method != "joint") measure_round(ctx, node, path, round);
+  }
   if (!ctx.pipeline().search.staged) return;
   if (has_results(path, "staged")) say(ctx, "search: staged results are in " + path + ", skipping");
   else staged_search_baseline(ctx, path);

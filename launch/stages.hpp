@@ -25,6 +25,9 @@ void collect_quant_stage(const RunContext& ctx, actors::Node& node);
 void finalize_stage(const RunContext& ctx, actors::Node& node);
 // Stages 4-5 on rank 0.
 void predictor_stage(const RunContext& ctx);
+// The quantization-aware predictor again, transferred from the stored full-precision one, on
+// every pair quant_dataset.h5 now holds (after a search round added some). Rank 0.
+void retrain_quant_predictor(const RunContext& ctx);
 // Stage 7: rank 0 starts the islands on every rank and gathers their best.
 void search_stage(const RunContext& ctx, actors::Node& node);
 

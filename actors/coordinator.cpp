@@ -76,6 +76,13 @@ void on_result(caf::event_based_actor* self, const std::shared_ptr<Core>& core, 
   --c.in_flight[w];
   auto it = c.pending.find(result.id);
   if (it == c.pending.end()) return;  // cannot happen: one try per item is in flight at a time
+  if (result.status == WorkStatus::fatal) {
+    // No retry can fix it and no item is to blame: stop the stage, record nothing.
+    c.running = false;
+    c.promise.deliver(caf::make_error(caf::sec::runtime_error, result.error));
+    self->quit();
+    return;
+  }
   if (result.status == WorkStatus::ok) {
     if (!deliver_result(self, c, result)) return;
     c.results[result.id] = std::move(result);
@@ -243,8 +250,13 @@ StageReport run_stage(Node& node, const std::vector<Address>& workers, std::vect
   std::string error;
   self->request(coord, caf::infinite, run_atom::value)
       .receive([&](StageReport& r) { report = std::move(r); },
-               [&](caf::error& err) { error = node.system().render(err); });
-  if (!error.empty()) throw std::runtime_error("stage " + name + " failed: " + error);
+               [&](caf::error& err) {
+                 // The coordinator's own errors carry their text as the context: show just that.
+                 const caf::message& context = err.context();
+                 error = context.size() == 1 && context.match_element<std::string>(0) ? context.get_as<std::string>(0)
+                                                                                        : node.system().render(err);
+               });
+  if (!error.empty()) throw std::runtime_error(name + ": " + error);
   return report;
 }
 

@@ -2,7 +2,8 @@
 // `in_flight_per_worker` items at each worker (so every worker stays busy while none hoards
 // work), collects results by item ID, retries a failed item on another worker (another rank
 // first, when there is one) up to `max_attempts` tries, then records it as failed with its
-// reason. Prints "stage: done/total (rate/s, ETA ...)" every progress interval.
+// reason. A fatal result (an error no retry can fix) ends the stage at once with that error,
+// recording nothing. Prints "stage: done/total (rate/s, ETA ...)" every progress interval.
 #pragma once
 #include <cstdint>
 #include <functional>

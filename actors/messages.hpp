@@ -36,7 +36,10 @@ struct WorkItem {
   std::vector<double> values;
 };
 
-enum class WorkStatus : std::uint8_t { ok = 0, failed = 1 };
+// failed: this item went wrong (retried elsewhere, then recorded as failed); fatal: an error
+// that no retry can fix (a broken input file, a missing data set): the stage stops at once and
+// nothing is recorded as failed.
+enum class WorkStatus : std::uint8_t { ok = 0, failed = 1, fatal = 2 };
 
 struct WorkResult {
   static constexpr std::uint32_t type_id = 2;

@@ -10,6 +10,10 @@ WorkResult run_work_item(const WorkFn& fn, const WorkItem& item, int rank, int i
     result = fn(item);
     if (result.status == WorkStatus::failed && result.error.empty())
       result.error = "failed without a reason";
+  } catch (const FatalWorkError& e) {
+    result = WorkResult{};
+    result.status = WorkStatus::fatal;
+    result.error = e.what();
   } catch (const std::exception& e) {
     result = WorkResult{};
     result.status = WorkStatus::failed;

@@ -4,6 +4,7 @@
 // each has its own thread, so a long computation does not block the CAF scheduler.
 #pragma once
 #include <functional>
+#include <stdexcept>
 
 #include <caf/all.hpp>
 
@@ -11,9 +12,15 @@
 
 namespace apq::actors {
 
-// Computes one item. Return a result with values/text; the worker fills id, rank, worker
-// index and attempt. Throw (or return status failed with an error) to fail the item.
+// Computes one item. Return a result with its answer; the worker fills id, rank, worker
+// index and attempt. Throw (or return status failed with an error) to fail the item; throw
+// FatalWorkError for an error no retry can fix, which stops the whole stage.
 using WorkFn = std::function<WorkResult(const WorkItem&)>;
+
+class FatalWorkError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 caf::actor spawn_worker(caf::actor_system& system, WorkFn fn, int rank, int index);
 

@@ -39,12 +39,7 @@ Evolution::Evolution(const SearchSpace& space, EvolutionConfig config, FitnessFn
   const EvolutionConfig& c = config_;
   auto bad = [](const std::string& what) { throw std::invalid_argument("evolution: " + what); };
   if (!fitness_ || !cost_) bad("fitness and cost callables are required");
-  if (c.population < 2) bad("population must be at least 2");
-  if (!(c.parents_ratio > 0.0 && c.parents_ratio <= 1.0)) bad("parents_ratio must be in (0, 1]");
-  if (c.mutants < 0 || c.crossovers < 0 || c.mutants + c.crossovers < 1) bad("needs at least one mutant or crossover child");
-  if (c.depth_mutation_prob < 0 || c.depth_mutation_prob > 1 || c.block_mutation_prob < 0 || c.block_mutation_prob > 1)
-    bad("mutation probabilities must be in [0, 1]");
-  if (c.max_attempts < 1) bad("max_attempts must be positive");
+  if (const std::string problem = evolution_config_problem(c); !problem.empty()) bad(problem);
   if (!c.search_arch) {
     try {
       space.check(c.fixed_arch);
@@ -54,6 +49,17 @@ Evolution::Evolution(const SearchSpace& space, EvolutionConfig config, FitnessFn
   }
   if (!c.search_policy && std::find(space.spec().bits.begin(), space.spec().bits.end(), c.fixed_bits) == space.spec().bits.end())
     bad("fixed_bits " + std::to_string(c.fixed_bits) + " is not in the space's bit set");
+}
+
+std::string evolution_config_problem(const EvolutionConfig& c) {
+  if (c.population < 2) return "population must be at least 2";
+  if (!(c.parents_ratio > 0.0 && c.parents_ratio <= 1.0)) return "parents-ratio must be in (0, 1]";
+  if (c.mutants < 0 || c.crossovers < 0 || c.mutants + c.crossovers < 1)
+    return "mutants and crossovers must be >= 0 and give at least one child";
+  if (c.depth_mutation_prob < 0 || c.depth_mutation_prob > 1 || c.block_mutation_prob < 0 || c.block_mutation_prob > 1)
+    return "mutation-prob and depth-mutation-prob must be in [0, 1]";
+  if (c.max_attempts < 1) return "max-attempts must be positive";
+  return "";
 }
 
 int Evolution::parent_count() const {

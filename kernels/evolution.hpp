@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "kernels/costs.hpp"
@@ -63,6 +64,10 @@ struct EvolutionConfig {
   int fixed_bits = 8;
   std::uint64_t seed = 1;
 };
+
+// What is wrong with the config's population and operator settings, named as the [search] keys
+// ("population must be at least 2"); "" when nothing is. Evolution refuses the same.
+std::string evolution_config_problem(const EvolutionConfig& config);
 
 class Evolution {
  public:

@@ -78,14 +78,16 @@ void Trainer::restore(const SupernetCheckpoint& record) {
 SupernetHandle Trainer::supernet() const { return SupernetHandle(impl_->state()); }
 
 void Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,
-                  const std::function<void(const NamedArrays&)>& on_checkpoint, std::int64_t max_steps) {
+                  const std::function<void(const NamedArrays&)>& on_checkpoint, std::int64_t max_steps,
+                  bool progress_every_step) {
   const TrainConfig& config = impl_->config();
   impl_->take_throughput();
   for (std::int64_t done_here = 0; !done() && (max_steps < 0 || done_here < max_steps); ++done_here) {
     const int phase_before = phase();
     TrainProgress progress = train_step();
     const bool phase_ended = phase() != phase_before;
-    const bool report = on_progress && (done() || (config.progress_every > 0 && step() % config.progress_every == 0));
+    const bool report = on_progress && (done() || progress_every_step ||
+                                        (config.progress_every > 0 && step() % config.progress_every == 0));
     if (report) {
       const auto [images, seconds] = impl_->take_throughput();
       progress.images_per_second = seconds > 0 ? static_cast<double>(images) / seconds : 0.0;

@@ -95,9 +95,11 @@ class Trainer {
   // One global step. Throws std::runtime_error naming step and phase when the loss is not finite.
   TrainProgress train_step();
   // Trains until done() or until max_steps more steps (< 0: no limit); calls on_progress every
-  // progress_every steps and at the end, on_checkpoint after each phase and every checkpoint_every.
+  // progress_every steps (every step when progress_every_step: the caller paces its lines) and at
+  // the end, on_checkpoint after each phase and every checkpoint_every.
   void run(const std::function<void(const TrainProgress&)>& on_progress,
-           const std::function<void(const NamedArrays&)>& on_checkpoint, std::int64_t max_steps = -1);
+           const std::function<void(const NamedArrays&)>& on_checkpoint, std::int64_t max_steps = -1,
+           bool progress_every_step = false);
 
   // Weights, optimizer state, step, phase and a fingerprint of the config.
   NamedArrays checkpoint() const;

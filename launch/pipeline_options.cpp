@@ -172,6 +172,8 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
   require(s.generations >= 0 && s.islands >= 0, "search.generations and search.islands must be >= 0");
   require(s.migrate_every > 0 && s.emigrants >= 0, "search.migrate-every must be positive and search.emigrants >= 0");
   require(s.results > 0, "search.results must be positive");
+  if (const std::string problem = evolution_config_problem(s.evolution); !problem.empty())
+    throw UsageError("search." + problem);  // what the search itself would refuse, refused before any work
   require(s.rounds >= 1 && s.rounds <= 100, "search.rounds must be in [1, 100]");
   require(s.round_items >= 1, "search.round-items must be positive");
   require(s.uncertainty_penalty >= 0 && std::isfinite(s.uncertainty_penalty), "search.uncertainty-penalty must be >= 0");

@@ -1,11 +1,13 @@
 // Stage 1: the once-for-all supernet, trained data parallel on every rank with progressive
 // shrinking. Every rank holds a replica and works on its micro-batches of each global batch;
 // gradients are summed over MPI in the trainer's few flat buckets. Rank 0 writes supernet.h5.
+#include <chrono>
 #include <climits>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
+#include "actors/progress.hpp"
 #include "io/checkpoint_store.hpp"
 #include "kernels/supernet_jobs.hpp"
 #include "launch/stages.hpp"
@@ -81,17 +83,38 @@ void train_stage(const RunContext& ctx, MPI_Comm comm) {
   say(ctx, "train: " + std::to_string(trainer.total_steps()) + " steps, global batch " +
                std::to_string(config.batch_size) + " in " + std::to_string(config.micro_batches) +
                " micro-batches over " + std::to_string(world) + " rank(s)");
+  // A line every runtime.progress-seconds (and at least every train.progress-every steps), in
+  // the collection stages' form: done/total, rate, ETA (from this run's own pace).
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto last_line = start;
+  const std::int64_t first_step = trainer.step();
+  std::int64_t last_step = first_step;
+  const double every_seconds = ctx.pipeline().runtime.progress_seconds;
   const auto on_progress = [&](const TrainProgress& p) {
+    const auto now = Clock::now();
+    const double since_line = std::chrono::duration<double>(now - last_line).count();
+    const bool due = p.step == p.total_steps || since_line >= every_seconds ||
+                     (config.progress_every > 0 && p.step - last_step >= config.progress_every);
+    if (!due) return;
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    const double rate = elapsed > 0 ? static_cast<double>(p.step - first_step) / elapsed : 0.0;
+    const double images_per_second =
+        since_line > 0 ? static_cast<double>((p.step - last_step) * config.batch_size) / since_line : 0.0;
     std::ostringstream line;
-    line << "train: step " << p.step << "/" << p.total_steps << " phase " << phase_name(p.phase) << " loss "
-         << std::fixed << std::setprecision(4) << p.loss << " lr " << std::setprecision(5) << p.lr << " "
-         << std::setprecision(0) << p.images_per_second * world << " img/s";
+    line << "train: " << p.step << "/" << p.total_steps << " steps (" << std::fixed << std::setprecision(2) << rate
+         << "/s, " << (p.step == p.total_steps ? "done in " + actors::format_duration(elapsed)
+                                               : "ETA " + actors::format_duration(rate > 0 ? (p.total_steps - p.step) / rate : -1))
+         << ") phase " << phase_name(p.phase) << " loss " << std::setprecision(4) << p.loss << " lr "
+         << std::setprecision(5) << p.lr << " " << std::setprecision(0) << images_per_second << " img/s";
     say(ctx, line.str());
+    last_line = now;
+    last_step = p.step;
   };
   const auto on_checkpoint = [&](const NamedArrays& arrays) {
     if (ctx.leader()) save_checkpoint(path, ctx.meta, to_checkpoint(arrays, trainer, config.batch_size));
   };
-  trainer.run(on_progress, on_checkpoint);
+  trainer.run(on_progress, on_checkpoint, -1, /*progress_every_step=*/true);
   on_checkpoint(trainer.checkpoint());  // the final one, marked completed
   say(ctx, "train: done, " + path + " written");
   report_quality(ctx, trainer.checkpoint_record().weights);

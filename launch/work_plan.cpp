@@ -46,6 +46,10 @@ void run_items(const RunContext& ctx, actors::Node& node, const std::string& tas
                " failed, in " + actors::format_duration(report.seconds));
   for (const auto& r : report.results)
     if (r.status == actors::WorkStatus::failed) say(ctx, task + ": item " + std::to_string(r.id) + " failed: " + r.error);
+  // One bad item is the item's; most items failing is the setup's: do not call the stage done.
+  if (report.failed > 0 && 2 * report.failed > report.results.size())
+    throw std::runtime_error(task + ": " + std::to_string(report.failed) + " of " + std::to_string(report.results.size()) +
+                             " items failed (see the lines above); stopping");
 }
 
 }  // namespace apq

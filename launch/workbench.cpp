@@ -3,6 +3,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "actors/worker.hpp"
 #include "io/checkpoint_store.hpp"
 #include "kernels/quant_jobs.hpp"
 #include "kernels/rng.hpp"
@@ -13,11 +14,19 @@ namespace apq {
 SupernetHandle Workbench::supernet() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!net_.valid()) {
+    // Every item needs it: a missing, foreign, unfinished or mismatched supernet is no item's
+    // fault and no retry fixes it, so it stops the stage instead of failing items.
     const std::string path = ctx_.file("supernet.h5");
-    const auto checkpoint = load_checkpoint(path, ctx_.meta);
-    if (!checkpoint) throw std::runtime_error(path + ": no supernet yet (run the train stage first)");
-    if (!checkpoint->completed) throw std::runtime_error(path + ": supernet training is not finished (rerun the train stage)");
-    net_ = load_supernet(ctx_.options.space, checkpoint->weights);
+    try {
+      const auto checkpoint = load_checkpoint(path, ctx_.meta);
+      if (!checkpoint) throw std::runtime_error(path + ": no supernet yet (run the train stage first)");
+      if (!checkpoint->completed)
+        throw std::runtime_error(path + ": supernet training is not finished (rerun the train stage)");
+      net_ = load_supernet(ctx_.options.space, checkpoint->weights);
+    } catch (const std::exception& e) {
+      const std::string what = e.what();
+      throw actors::FatalWorkError(what.rfind(path, 0) == 0 ? what : path + ": " + what);
+    }
   }
   return net_;
 }

@@ -34,6 +34,12 @@ bool eventually(F condition) {
   return false;
 }
 
+// This rank's workers of `layout` ("worker.<rank>.<i>"), each running fn.
+void add_workers(Node& node, const Layout& layout, const WorkFn& fn) {
+  for (const auto& a : layout.workers_on(node.rank()))
+    node.add(a.name, spawn_worker(node.system(), fn, node.rank(), std::stoi(a.name.substr(9))));
+}
+
 TEST(Node, RefusesAThreadLevelBelowSerialized) {
   EXPECT_THROW(Node(MPI_COMM_WORLD, MPI_THREAD_FUNNELED), std::runtime_error);
 }
@@ -48,8 +54,7 @@ TEST(Node, StageRetriesAFailedItemOnAnotherWorkerAndRecordsPermanentFailures) {
     r.values = {static_cast<double>(item.seed % 1000)};
     return r;
   };
-  for (const auto& a : layout.workers_on(node.rank()))
-    node.add(a.name, spawn_worker(node.system(), fn, node.rank(), std::stoi(a.name.substr(9))));
+  add_workers(node, layout, fn);
   node.start();
   StageOptions options;
   options.name = "unit";
@@ -83,6 +88,37 @@ TEST(Node, StageRetriesAFailedItemOnAnotherWorkerAndRecordsPermanentFailures) {
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(lines.back().rfind("unit: 18/18 (", 0), 0u) << lines.back();
   EXPECT_NE(lines.back().find("1 failed"), std::string::npos);
+  node.shutdown_all();
+  EXPECT_EQ(node.wait(), 0);
+}
+
+TEST(Node, AFatalItemStopsTheStageWithItsErrorAndRecordsNothing) {
+  Node node(MPI_COMM_WORLD, g_thread_level);
+  const Layout layout({node.size(), 2, 0});
+  std::atomic<int> tries{0};
+  const WorkFn fn = [&tries](const WorkItem& item) {
+    ++tries;
+    if (item.id == 3) throw FatalWorkError("supernet.h5: not an apq-actors file");
+    return WorkResult{};
+  };
+  add_workers(node, layout, fn);
+  node.start();
+  StageOptions options;
+  options.name = "unit";
+  options.max_attempts = 3;
+  options.progress = [](const std::string&) {};
+  std::vector<std::uint64_t> recorded;
+  options.on_result = [&recorded](const WorkResult& r) {
+    if (r.status != WorkStatus::ok) recorded.push_back(r.id);
+  };
+  try {
+    run_stage(node, layout.workers(), make_items(ids_to_run(8, {}), 5, "unit"), options);
+    ADD_FAILURE() << "the stage finished despite a fatal error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("not an apq-actors file"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(recorded.empty());  // no item is blamed for it
+  EXPECT_LE(tries.load(), 8);     // and it is not retried
   node.shutdown_all();
   EXPECT_EQ(node.wait(), 0);
 }

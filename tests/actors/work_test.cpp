@@ -75,6 +75,10 @@ TEST(Worker, ExceptionFailsTheItemWithItsMessage) {
     return res;
   };
   EXPECT_FALSE(run_work_item(silent, item, 0, 0).error.empty());
+  const WorkFn broken_input = [](const WorkItem&) -> WorkResult { throw FatalWorkError("x.h5: not an HDF5 file"); };
+  const WorkResult fatal = run_work_item(broken_input, item, 0, 0);
+  EXPECT_EQ(fatal.status, WorkStatus::fatal);
+  EXPECT_EQ(fatal.error, "x.h5: not an HDF5 file");
 }
 
 }  // namespace

@@ -80,6 +80,16 @@ TEST(Options, ErrorsNameTheProblem) {
   EXPECT_NE(error_of({"--space.bits", "4,9"}).find("outside 2..8"), std::string::npos);
   EXPECT_NE(error_of({"--space.widths", "8,16", "--space.strides", "2"}).find("space.strides"), std::string::npos);
   EXPECT_NE(error_of({"--data.format", "png"}).find("data.format"), std::string::npos);
+  // What the search itself would refuse is refused here, before any work (and so by --dry-run).
+  EXPECT_EQ(error_of({"--search.population", "1"}), "search.population must be at least 2");
+  EXPECT_EQ(error_of({"--search.mutants", "0", "--search.crossovers", "0"}),
+            "search.mutants and crossovers must be >= 0 and give at least one child");
+  EXPECT_EQ(error_of({"--search.parents-ratio", "0"}), "search.parents-ratio must be in (0, 1]");
+  EXPECT_EQ(error_of({"--search.mutation-prob", "1.5"}), "search.mutation-prob and depth-mutation-prob must be in [0, 1]");
+  EXPECT_EQ(error_of({"--search.uncertainty-penalty", "-1"}), "search.uncertainty-penalty must be >= 0");
+  EXPECT_EQ(error_of({"--search.rounds", "0"}), "search.rounds must be in [1, 100]");
+  EXPECT_EQ(error_of({"--predictor.members", "0"}), "predictor.members must be in [1, 64]");
+  EXPECT_NE(error_of({"--predictor.label-target", "accuracy"}).find("auto, top1, loss or blend"), std::string::npos);
 }
 
 TEST(Options, UnknownKeyInConfigFileIsRejected) {

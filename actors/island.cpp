@@ -17,7 +17,7 @@ struct IslandState {
   FitnessFn fitness;
   CostFn cost;
   caf::response_promise promise;
-  std::vector<double> history;
+  std::vector<IslandGeneration> history;
   std::map<std::uint32_t, std::vector<Migrants>> arrived;  // by generation
   std::uint32_t waiting_for = 0;  // generation whose migrants we wait for (0: none)
   Rng rng{0};
@@ -38,10 +38,9 @@ struct Island {
     int n = 0;
     for (const auto& ind : pop)
       if (!std::isnan(ind.fitness)) sum += ind.fitness, ++n;
-    auto& h = self->state.history;
-    h.insert(h.end(), {static_cast<double>(self->state.evolution->generation()), static_cast<double>(setup.index),
-                       static_cast<double>(self->state.evolution->best().fitness), n ? sum / n : 0.0,
-                       static_cast<double>(self->state.evolution->evaluated())});
+    const Evolution& evolution = *self->state.evolution;
+    self->state.history.push_back({evolution.generation(), setup.index, evolution.best().fitness, n ? sum / n : 0.0,
+                                   static_cast<std::int64_t>(evolution.evaluated())});
   }
 
   void emigrate(std::uint32_t generation) {
@@ -90,12 +89,18 @@ struct Island {
 
   void finish() {
     auto& st = self->state;
-    WorkResult r;
+    IslandAnswer answer;
     const auto& pop = st.evolution->population();
     const int n = std::min<int>(setup.results, static_cast<int>(pop.size()));
-    for (int i = 0; i < n; ++i) pack_individual(*setup.space, pop[i], r.ints, r.values);
-    r.values.insert(r.values.end(), st.history.begin(), st.history.end());
-    r.text = std::to_string(n);
+    for (int i = 0; i < n; ++i) {
+      Genome g;
+      pack_individual(*setup.space, pop[i], g.genes, g.fitness);
+      answer.best.push_back(std::move(g));
+    }
+    answer.history = std::move(st.history);
+    st.history.clear();
+    WorkResult r;
+    r.answer = make_payload(answer);
     st.running = false;
     st.promise.deliver(std::move(r));
   }
@@ -181,22 +186,18 @@ caf::actor spawn_island(caf::actor_system& system, Router router, Layout layout,
   return system.spawn<caf::detached>(island_behavior, std::move(router), std::move(layout), std::move(setup));
 }
 
-IslandOutcome read_island_result(const SearchSpace& space, const std::vector<std::int32_t>& ints,
-                                 const std::vector<double>& values) {
+IslandOutcome read_island_result(const SearchSpace& space, const WorkResult& result) {
+  IslandAnswer answer = read_payload<IslandAnswer>(result.answer);
   IslandOutcome out;
-  const int genes = gene_count(space);
-  const std::size_t n = ints.size() / static_cast<std::size_t>(genes);
-  if (ints.size() % static_cast<std::size_t>(genes) != 0 || values.size() < n * kIndividualValues ||
-      (values.size() - n * kIndividualValues) % kHistoryValues != 0)
-    throw std::runtime_error("island result has " + std::to_string(ints.size()) + " genes and " +
-                             std::to_string(values.size()) + " values, not a whole number of individuals and rows");
-  for (std::size_t i = 0; i < n; ++i)
-    out.best.push_back(unpack_individual(space, ints.data() + i * genes, values.data() + i * kIndividualValues));
-  for (std::size_t at = n * kIndividualValues; at < values.size(); at += kHistoryValues) {
-    std::array<double, kHistoryValues> row{};
-    std::copy(values.begin() + static_cast<long>(at), values.begin() + static_cast<long>(at + kHistoryValues), row.begin());
-    out.history.push_back(row);
+  const std::size_t genes = static_cast<std::size_t>(gene_count(space));
+  for (const Genome& g : answer.best) {
+    if (g.genes.size() != genes || g.fitness.size() != static_cast<std::size_t>(kIndividualValues))
+      throw std::runtime_error("island result: an individual has " + std::to_string(g.genes.size()) + " genes and " +
+                               std::to_string(g.fitness.size()) + " values, not " + std::to_string(genes) + " and " +
+                               std::to_string(kIndividualValues));
+    out.best.push_back(unpack_individual(space, g.genes.data(), g.fitness.data()));
   }
+  out.history = std::move(answer.history);
   return out;
 }
 

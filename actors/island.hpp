@@ -5,16 +5,15 @@
 // for exactly those migrants: a point-to-point dependency on its sources, no global barrier, and
 // the same result whatever the number of ranks. Without it, it takes in whatever has arrived.
 //
-// Started by a WorkItem request (task "search"); answers with a WorkResult carrying its best
-// individuals (ints: genes of each, values: kIndividualValues numbers of each) followed in
-// `values` by its history rows (generation, island, best, mean fitness, evaluated).
+// Started by a WorkItem request (task "search"); answers with a WorkResult whose answer is an
+// IslandAnswer: its best individuals and one history entry per generation.
 #pragma once
-#include <array>
 #include <functional>
 
 #include <caf/all.hpp>
 
 #include "actors/layout.hpp"
+#include "actors/messages.hpp"
 #include "actors/router.hpp"
 #include "kernels/evolution.hpp"
 #include "kernels/island_ops.hpp"
@@ -38,16 +37,39 @@ struct IslandSetup {
   std::function<void(FitnessFn& fitness, CostFn& cost)> prepare;
 };
 
-constexpr int kHistoryValues = 5;
+// One generation of one island.
+struct IslandGeneration {
+  std::int64_t generation = 0;
+  std::int32_t island = 0;
+  double best_fitness = 0.0;
+  double mean_fitness = 0.0;  // over the individuals with a finite fitness
+  std::int64_t evaluated = 0;  // candidates scored in that generation
+};
+
+// What an island answers its start request with (WorkResult::answer).
+struct IslandAnswer {
+  static constexpr std::uint32_t type_id = 110;
+  static constexpr const char* type_name = "apq.IslandAnswer";
+  std::vector<Genome> best;  // packed individuals (kernels/evolution.hpp), best first
+  std::vector<IslandGeneration> history;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, IslandGeneration& x) {
+  return f(x.generation, x.island, x.best_fitness, x.mean_fitness, x.evaluated);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, IslandAnswer& x) {
+  return f(x.best, x.history);
+}
 
 caf::actor spawn_island(caf::actor_system& system, Router router, Layout layout, IslandSetup setup);
 
-// Splits an island's answer into its individuals and history rows.
+// An island's answer with its individuals unpacked.
 struct IslandOutcome {
   std::vector<Individual> best;
-  std::vector<std::array<double, kHistoryValues>> history;
+  std::vector<IslandGeneration> history;
 };
-IslandOutcome read_island_result(const SearchSpace& space, const std::vector<std::int32_t>& ints,
-                                 const std::vector<double>& values);
+IslandOutcome read_island_result(const SearchSpace& space, const WorkResult& result);
 
 }  // namespace apq::actors

@@ -48,9 +48,7 @@ struct WorkResult {
   WorkStatus status = WorkStatus::ok;
   Payload answer;              // the task's typed answer (actors/payload.hpp)
   double seconds = 0.0;        // wall time of the work on the worker
-  std::vector<double> values;  // e.g. fitness history; NaN allowed and kept
-  std::vector<std::int32_t> ints;  // e.g. encoded genomes
-  std::string text;            // optional readable result
+  std::vector<double> values;  // loose numbers for tests and tools; NaN allowed and kept
   std::string error;           // why it failed, when status == failed
   std::int32_t rank = -1;      // where it ran (filled by the worker)
   std::int32_t worker = -1;
@@ -113,8 +111,8 @@ typename Inspector::result_type inspect(Inspector& f, WorkItem& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WorkResult& x) {
-  return f(caf::meta::type_name("WorkResult"), x.id, x.status, x.answer, x.seconds, x.values, x.ints, x.text,
-           x.error, x.rank, x.worker, x.attempt);
+  return f(caf::meta::type_name("WorkResult"), x.id, x.status, x.answer, x.seconds, x.values, x.error, x.rank,
+           x.worker, x.attempt);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, Genome& x) {

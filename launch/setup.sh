@@ -29,16 +29,20 @@ install_missing_packages() {
   "${apt[@]}" install -y --no-install-recommends "${missing[@]}"
 }
 
+# configure_and_build [targets...]: everything when no target is named.
 configure_and_build() {
   if [ ! -f "$build/build.ninja" ]; then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
   fi
-  cmake --build "$build" --parallel "$(nproc)"
+  local targets=()
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake --build "$build" --parallel "$(nproc)" "${targets[@]}"
 }
 
 
 install_missing_packages
-configure_and_build
+# The main job needs only the program and apq-h5; the tests and benchmarks are built by `test`.
+if [ "$mode" = run ]; then configure_and_build apq-actors apq-h5; else configure_and_build; fi
 
 case "$mode" in
   build) ;;

@@ -73,7 +73,7 @@ std::vector<actors::IslandOutcome> run_islands(const RunContext& ctx, actors::No
   for (int k = 0; k < layout.num_islands(); ++k) {
     std::string error;
     pending[k].receive(
-        [&](actors::WorkResult& r) { outcomes[k] = actors::read_island_result(*ctx.space, r.ints, r.values); },
+        [&](actors::WorkResult& r) { outcomes[k] = actors::read_island_result(*ctx.space, r); },
         [&](caf::error& e) { error = "search: island " + std::to_string(k) + ": " + node.system().render(e); });
     if (!error.empty()) throw std::runtime_error(error);
   }
@@ -95,9 +95,8 @@ void joint_search(const RunContext& ctx, actors::Node& node, const std::string& 
   std::vector<HistoryRow> history;
   for (std::size_t k = 0; k < outcomes.size(); ++k) {
     for (const auto& ind : outcomes[k].best) all.emplace_back(ind, static_cast<int>(k));
-    for (const auto& row : outcomes[k].history)
-      history.push_back({static_cast<std::int64_t>(row[0]), static_cast<std::int64_t>(row[1]), row[2], row[3],
-                         static_cast<std::int64_t>(row[4])});
+    for (const auto& g : outcomes[k].history)
+      history.push_back({g.generation, g.island, g.best_fitness, g.mean_fitness, g.evaluated});
   }
   std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first.fitness > b.first.fitness; });
   const Scoring scoring = load_scoring(ctx, kQuantPredictor);

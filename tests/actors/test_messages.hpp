@@ -48,8 +48,8 @@ inline bool same(const WorkItem& a, const WorkItem& b) {
          a.arch == b.arch && a.policy == b.policy && a.ints == b.ints && same_bits(a.values, b.values);
 }
 inline bool same(const WorkResult& a, const WorkResult& b) {
-  return a.id == b.id && a.status == b.status && same_bits(a.values, b.values) && a.ints == b.ints &&
-         a.text == b.text &&
+  return a.id == b.id && a.status == b.status && same_bits(a.values, b.values) &&
+         a.answer.type_id == b.answer.type_id && a.answer.bytes == b.answer.bytes && a.seconds == b.seconds &&
          a.error == b.error && a.rank == b.rank && a.worker == b.worker && a.attempt == b.attempt;
 }
 inline bool same(const Migrants& a, const Migrants& b) {
@@ -86,8 +86,8 @@ inline WorkResult sample_result() {
   x.id = 42;
   x.status = WorkStatus::failed;
   x.values = special_doubles();
-  x.ints = {1, -2, 3};
-  x.text = "acc";
+  x.answer = {77, SharedBytes(std::vector<std::uint8_t>{1, 0, 255})};
+  x.seconds = 1.25;
   x.error = "loss was NaN";
   x.rank = 3;
   x.worker = 1;

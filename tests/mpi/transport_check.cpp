@@ -35,7 +35,8 @@ caf::behavior answer(caf::event_based_actor*, Transport* transport) {
         WorkResult r;
         r.id = item.id;
         r.values = item.values;
-        r.text = item.arch + "/" + item.policy;
+        const std::string echo = item.arch + "/" + item.policy;
+        r.answer = {1, SharedBytes(std::vector<std::uint8_t>(echo.begin(), echo.end()))};
         r.rank = transport->rank();
         if (item.task == "stats") r.values = {static_cast<double>(transport->stats().rejected)};
         return r;
@@ -115,7 +116,7 @@ void run_rank0(Node& node, caf::scoped_actor& self, Checks& checks) {
         .receive(
             [&](const WorkResult& res) {
               checks.expect(same_bits(res.values, special_doubles()), "NaN/Inf doubles intact");
-              checks.expect(res.rank == r && res.text == sample_item().arch + "/" + sample_item().policy,
+              checks.expect(res.rank == r && std::string(res.answer.bytes.begin(), res.answer.bytes.end()) == sample_item().arch + "/" + sample_item().policy,
                             "WorkItem answered by rank " + std::to_string(r));
             },
             [&](caf::error& e) { checks.expect(false, "WorkItem request: " + node.system().render(e)); });

@@ -10,6 +10,7 @@
 #include "io/predictor_store.hpp"
 #include "kernels/label_reliability.hpp"
 #include "kernels/predictor_ensemble.hpp"
+#include "launch/result_inputs.hpp"
 #include "launch/stages.hpp"
 
 namespace apq {
@@ -126,10 +127,14 @@ void store(const RunContext& ctx, const std::string& name, const PredictorEnsemb
   say(ctx, line.str());
 }
 
-// A stored predictor is current when it was trained on the dataset's present size.
+// A stored predictor is current when it was trained on the dataset's present size, from the
+// same config (a changed predictor or collection setting retrains it).
 bool current(const RunContext& ctx, const std::string& name, std::size_t pairs) {
-  const auto stored = load_predictor(ctx.file("predictors.h5"), ctx.meta, name);
-  return stored && static_cast<std::size_t>(stored->n_train + stored->n_heldout) == pairs;
+  const std::string path = ctx.file("predictors.h5");
+  const auto stored = load_predictor(path, ctx.meta, name);
+  if (!stored || static_cast<std::size_t>(stored->n_train + stored->n_heldout) != pairs) return false;
+  const RunFile file = RunFile::open_read(path);
+  return inputs_of(file.string_attr("config"), predictor_inputs()) == inputs_of(ctx.options.resolved_config, predictor_inputs());
 }
 
 Split quant_split(const RunContext& ctx, const PredictorDataset& all) {

@@ -12,6 +12,7 @@
 #include "io/cost_table_store.hpp"
 #include "kernels/bitfusion_model.hpp"
 #include "kernels/host_latency.hpp"
+#include "launch/result_inputs.hpp"
 #include "launch/scoring.hpp"
 #include "launch/work_plan.hpp"
 #include "launch/workbench.hpp"
@@ -112,6 +113,7 @@ int run_stages(const RunOptions& options, const ProcessInfo& process) {
     node.start();
     try {
       StageClock clock;
+      check_run_results(ctx);  // before any work: never serve or overwrite another config's results
       clock.run(ctx, "train", [&] { train_stage(ctx, train_comm); });
       if (ctx.leader()) {
         prepare_cost_table(ctx);

@@ -1,0 +1,41 @@
+// A run directory is a cache keyed by its config: every run file records the resolved config it
+// was written under (its `config` attribute), and each file's contents are decided by some of
+// its sections (the file's inputs). A run whose config differs in a file's inputs (a budget, the
+// cost table, a collection setting, anything upstream) must never be served that file, nor
+// append to or overwrite it: it is refused at start-up, before any work, with one line naming
+// the first key that differs. Only the predictors, cheap to remake, are retrained instead.
+// (Several scenarios side by side in one run directory is issue #14, not built.)
+#pragma once
+#include <string>
+#include <vector>
+
+#include "launch/run_context.hpp"
+
+namespace apq {
+
+// What decides a file: config sections, less the keys that do not change its contents.
+struct FileInputs {
+  std::vector<std::string> sections;
+  std::vector<std::string> ignored;  // "section.key"
+};
+FileInputs fp_dataset_inputs();
+FileInputs quant_dataset_inputs();
+FileInputs predictor_inputs();
+FileInputs search_inputs();
+FileInputs final_inputs();
+
+// The top-level seed and the inputs' keys of a resolved config, as text.
+std::string inputs_of(const std::string& resolved_config, const FileInputs& inputs);
+
+// "" when they agree, else "[search] latency-ms: 0.2 in this run, 0.11 in the file".
+std::string first_difference(const std::string& here, const std::string& stored);
+
+// Throws std::runtime_error (one line) when `path` exists and its recorded config differs from
+// `resolved_config` in `inputs`.
+void check_result_inputs(const std::string& path, const std::string& resolved_config, const FileInputs& inputs);
+
+// Rank 0, at start-up: every dataset and result file that the requested stages read or write
+// was made from this config's inputs.
+void check_run_results(const RunContext& ctx);
+
+}  // namespace apq

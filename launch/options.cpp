@@ -20,12 +20,30 @@ struct SpaceText {
   std::string widths, strides, depths, kernels, expands, bits;
 };
 
-po::options_description run_section(RunOptions& o) {
+// A seed is a non-negative integer: boost's unsigned parsing alone wraps "-3" around to 2^64 - 3.
+struct Seed {
+  std::uint64_t value = 1;
+};
+
+void validate(boost::any& v, const std::vector<std::string>& values, Seed*, int) {
+  po::validators::check_first_occurrence(v);
+  const std::string& text = po::validators::get_single_string(values);
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
+    throw po::invalid_option_value(text);
+  try {
+    v = Seed{std::stoull(text)};
+  } catch (const std::out_of_range&) {
+    throw po::invalid_option_value(text);
+  }
+}
+
+po::options_description run_section(RunOptions& o, Seed& seed) {
   po::options_description d("Run");
   d.add_options()
       ("run-dir", po::value(&o.run_dir)->default_value(o.run_dir), "directory for every output file of the run")
       ("stage", po::value(&o.stage)->default_value(o.stage), "stage to run: all, or one of the pipeline stages")
-      ("seed", po::value(&o.seed)->default_value(o.seed), "run seed: the same seed and config give the same results")
+      ("seed", po::value(&seed)->default_value(Seed{o.seed}, std::to_string(o.seed)),
+       "run seed, a non-negative integer: the same seed and config give the same results")
       ("threads", po::value(&o.threads)->default_value(o.threads), "compute threads per rank (0: cores on the node / ranks on the node)");
   return d;
 }
@@ -108,11 +126,15 @@ std::string value_text(const boost::any& v) {
   if (auto p = boost::any_cast<int>(&v)) return std::to_string(*p);
   if (auto p = boost::any_cast<std::int64_t>(&v)) return std::to_string(*p);
   if (auto p = boost::any_cast<std::uint64_t>(&v)) return std::to_string(*p);
+  if (auto p = boost::any_cast<Seed>(&v)) return std::to_string(p->value);
   if (auto p = boost::any_cast<bool>(&v)) return *p ? "true" : "false";
   if (auto p = boost::any_cast<double>(&v)) {
-    std::ostringstream out;
-    out << std::setprecision(17) << *p;
-    return out.str();
+    // The shortest text that reads back as the same double: 0.05, not 0.050000000000000003.
+    for (int digits = 1;; ++digits) {
+      std::ostringstream out;
+      out << std::setprecision(digits) << *p;
+      if (digits >= 17 || std::stod(out.str()) == *p) return out.str();
+    }
   }
   return "?";
 }
@@ -155,8 +177,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::st
       ("version", "print the version and exit")
       ("config", po::value(&config_path), "INI config file (default: the embedded configs/quick.ini)")
       ("dry-run", po::bool_switch(&o.dry_run), "validate the config, print the plan, run nothing");
+  Seed seed{o.seed};
   po::options_description keys;
-  keys.add(run_section(o)).add(data_section(o.data)).add(space_section(o.space, space_text));
+  keys.add(run_section(o, seed)).add(data_section(o.data)).add(space_section(o.space, space_text));
   PipelineText pipeline_text;
   add_pipeline_options(keys, o.pipeline, pipeline_text);
   po::options_description all;
@@ -194,6 +217,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::st
       po::store(po::parse_config_file(embedded, keys), vm);
     }
     po::notify(vm);
+    o.seed = seed.value;
     o.data.seed = o.seed;  // the split follows the run seed
   } catch (const po::error& e) {
     throw UsageError(o.config_name.empty() ? e.what() : std::string(e.what()) + " (config: " + o.config_name + ")");

@@ -22,7 +22,8 @@ std::vector<ColumnSpec> report_columns() {
           {"energy_mj", DType::f64, 0, "mJ"},
           {"bitops", DType::f64, 0, "bit operations"},
           {"fine_tune_epochs", DType::i64, 0, "epochs"},
-          {"predicted_stddev", DType::f64, 0, "fraction"}};
+          {"predicted_stddev", DType::f64, 0, "fraction"},
+          {"method", DType::str, 0, ""}};
 }
 
 void write_final(const std::string& path, const RunMeta& meta, const std::vector<FinalEntry>& entries) {
@@ -42,6 +43,7 @@ void write_final(const std::string& path, const RunMeta& meta, const std::vector
   append_field(report, "bitops", entries, [](const E& e) { return e.bitops; });
   append_field(report, "fine_tune_epochs", entries, [](const E& e) { return e.fine_tune_epochs; });
   append_field(report, "predicted_stddev", entries, [](const E& e) { return e.predicted_stddev; });
+  append_field(report, "method", entries, [](const E& e) { return e.method; });
   file.create_group("models");
   for (const auto& e : entries) write_named_arrays(file, "models/" + std::to_string(e.rank) + "/weights", e.weights);
   file.commit();
@@ -86,9 +88,10 @@ FinalFile read_final(const std::string& path, bool with_weights) {
   const auto bitops = read_column<double>(r, "bitops", n);
   const auto epochs = read_column<std::int64_t>(r, "fine_tune_epochs", n);
   const auto spread = read_column<double>(r, "predicted_stddev", n);
+  const auto method = read_string_column(r, "method", n);
   for (std::size_t i = 0; i < rank.size(); ++i) {
-    FinalEntry e{rank[i], arch[i],   policy[i], pred[i], val[i], test[i], latency[i],
-                 energy[i], bitops[i], epochs[i], {}, spread[i]};
+    FinalEntry e{rank[i],   arch[i],   policy[i], pred[i], val[i],    test[i],
+                 latency[i], energy[i], bitops[i], epochs[i], {}, spread[i], method[i]};
     if (with_weights) e.weights = read_named_arrays(file, "models/" + std::to_string(e.rank) + "/weights");
     out.entries.push_back(std::move(e));
   }

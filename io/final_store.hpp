@@ -14,7 +14,9 @@
 namespace apq {
 
 struct FinalEntry {
-  std::int32_t rank = 0;  // position in the search results (0 = best predicted)
+  // Position in finalize's list: the joint search's top K in their order (0 = best predicted),
+  // then one candidate per baseline method.
+  std::int32_t rank = 0;
   std::string arch;
   std::string policy;
   double predicted_accuracy = 0.0;  // fractions
@@ -26,6 +28,7 @@ struct FinalEntry {
   std::int64_t fine_tune_epochs = 0;
   NamedArrays weights;  // empty when read without weights
   double predicted_stddev = 0.0;  // spread of the predictor ensemble around predicted_accuracy
+  std::string method = "joint";   // the search.h5 group it came from (joint, staged, random, uniform8, ...)
 };
 
 // Adds one candidate, keeping the others; throws (file untouched) if its rank is already stored

@@ -2,7 +2,9 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cctype>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -192,6 +194,14 @@ SearchFile read_search(const std::string& path) {
     out.sets.push_back(std::move(set));
   }
   return out;
+}
+
+std::int64_t predictor_calls(const std::vector<HistoryRow>& history) {
+  std::map<std::int64_t, std::int64_t> last;  // island -> its count so far (counts only grow)
+  for (const HistoryRow& h : history) last[h.island] = std::max(last[h.island], h.evaluated);
+  std::int64_t sum = 0;
+  for (const auto& [island, count] : last) sum += count;
+  return sum;
 }
 
 }  // namespace apq

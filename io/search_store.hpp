@@ -22,7 +22,7 @@ struct HistoryRow {
   std::int64_t island = 0;
   double best_fitness = 0.0;  // the island's best predicted accuracy (fraction) this generation
   double mean_fitness = 0.0;  // mean over its population
-  std::int64_t evaluated = 0;  // candidates the island evaluated this generation
+  std::int64_t evaluated = 0;  // candidates the island has scored so far, up to and including this generation
 };
 inline constexpr const char* kHistoryColumns = "generation,island,best_fitness,mean_fitness,evaluated";
 
@@ -70,5 +70,8 @@ struct SearchFile {
   std::vector<SearchSet> sets;  // in the order they were created
 };
 SearchFile read_search(const std::string& path);
+
+// The predictor calls a search made: the sum over its islands of each island's final `evaluated`.
+std::int64_t predictor_calls(const std::vector<HistoryRow>& history);
 
 }  // namespace apq

@@ -26,6 +26,12 @@ struct StagedResult {
   long long evaluated = 0;  // candidates scored over both stages
 };
 
+// Stage 1 alone: the best architecture by arch_fitness whose uniform `bits` policy fits the
+// budget (its costs and policy are those of that uniform policy). Throws std::runtime_error (from
+// the evolution) when no architecture fits at those bits.
+Individual best_architecture(const SearchSpace& space, const EvolutionConfig& evolution, FitnessFn arch_fitness,
+                             CostFn cost, int bits, int generations);
+
 // Throws std::runtime_error (from the evolution) when a stage finds nothing within the budget.
 StagedResult staged_search(const SearchSpace& space, const StagedConfig& config, FitnessFn arch_fitness,
                            FitnessFn joint_fitness, CostFn cost);

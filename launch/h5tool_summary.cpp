@@ -108,11 +108,11 @@ void search_summary(std::ostream& out, const RunFileEntry& f) {
   line(out, "budget", "latency " + budget(s.budget.latency_ms, " ms") + ", energy " + budget(s.budget.energy_mj, " mJ") +
                           ", BitOps " + budget(s.budget.bitops, ""));
   for (const auto& set : s.sets) {
-    std::int64_t generations = 0, evaluated = 0;
+    std::int64_t generations = 0;
+    const std::int64_t evaluated = predictor_calls(set.history);
     double best = -INFINITY;
     for (const auto& h : set.history) {
       generations = std::max(generations, h.generation + 1);
-      evaluated += h.evaluated;
       best = std::max(best, h.best_fitness);
     }
     std::string text = std::to_string(generations) + " generations, " + std::to_string(evaluated) + " evaluated";

@@ -116,7 +116,9 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(search, "search.emigrant-selection", s.emigrant_selection, "best or random");
   key(search, "search.replacement", s.replacement, "worst or random");
   key(search, "search.results", s.results, "best individuals stored in search.h5");
-  key(search, "search.staged", s.staged, "also run the staged baseline (architecture first, then policy)");
+  key(search, "search.baselines", s.baselines,
+      "also search the baselines (staged, random with the joint search's predictor calls, uniform highest/lowest bits "
+      "of the best full-precision architecture) under the same budget; finalize fine-tunes and measures them");
   key(search, "search.uncertainty-penalty", s.uncertainty_penalty,
       "fitness = predicted mean - this x the predictor ensemble's std");
   key(search, "search.rounds", s.rounds, "search rounds; each but the last measures its best and retrains the predictor");

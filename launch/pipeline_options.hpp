@@ -53,7 +53,7 @@ struct SearchOptions {
   std::string emigrant_selection = "best";  // best, random
   std::string replacement = "worst";        // worst, random
   int results = 10;         // best individuals kept in search.h5
-  bool staged = true;       // also run the staged baseline (NAS, then quantization policy)
+  bool baselines = true;    // also search the baselines (launch/search_baselines.hpp); finalize measures them
   // Fitness = ensemble mean - uncertainty_penalty * ensemble std (kernels/predictor_ensemble.hpp):
   // 1 keeps the search where the predictors agree; 0 trusts the mean wherever it points.
   double uncertainty_penalty = 1.0;

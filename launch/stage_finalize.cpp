@@ -1,12 +1,14 @@
-// Stage 8: the top K searched candidates are extracted from the supernet, quantized with their
-// policy, fine-tuned and evaluated on the validation split and once on the test split, in
-// parallel on the workers; rank 0 writes final.h5 and prints the final table.
+// Stage 8: the top K searched candidates, and each baseline's best (search.baselines), are
+// extracted from the supernet, quantized with their policy, fine-tuned with the same recipe and
+// evaluated on the validation split and once on the test split, in parallel on the workers; rank 0
+// writes final.h5 and prints the final table with the joint winner against each baseline.
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
 #include "io/final_store.hpp"
 #include "io/search_store.hpp"
+#include "launch/search_baselines.hpp"
 #include "launch/stages.hpp"
 #include "launch/task_answers.hpp"
 #include "launch/work_plan.hpp"
@@ -15,29 +17,70 @@
 namespace apq {
 namespace {
 
-std::vector<SearchResult> joint_results(const RunContext& ctx) {
+struct Finalist {
+  std::string method;
+  SearchResult candidate;
+};
+
+// The joint search's top K, then each baseline's one result (when search.baselines is on and the
+// method found one). A finalist's position in this list is its rank in final.h5.
+std::vector<Finalist> finalists(const RunContext& ctx) {
   const std::string path = ctx.file("search.h5");
-  for (const auto& set : read_search(path).sets)
-    if (set.method == "joint" && set.completed) return set.results;
-  throw std::runtime_error(path + ": no joint search results (run the search stage first)");
+  const SearchFile file = read_search(path);
+  auto results_of = [&](const std::string& method) -> const std::vector<SearchResult>* {
+    for (const auto& set : file.sets)
+      if (set.method == method && set.completed) return &set.results;
+    return nullptr;
+  };
+  const auto* joint = results_of("joint");
+  if (joint == nullptr) throw std::runtime_error(path + ": no joint search results (run the search stage first)");
+  std::vector<Finalist> out;
+  const int k = std::min<int>(ctx.pipeline().finalize.top_k, static_cast<int>(joint->size()));
+  for (int i = 0; i < k; ++i) out.push_back({"joint", joint->at(i)});
+  if (!ctx.pipeline().search.baselines) return out;
+  for (const auto& method : baseline_methods(*ctx.space)) {
+    const auto* found = results_of(method);
+    if (found == nullptr) throw std::runtime_error(path + ": no " + method + " baseline results (rerun the search stage)");
+    if (!found->empty()) out.push_back({method, found->front()});
+  }
+  return out;
+}
+
+// How the best joint winner compares with each measured baseline, on validation top-1 (which
+// decides; test is reported once, in the table).
+std::string comparison(const std::vector<FinalEntry>& entries) {
+  const FinalEntry* best_joint = nullptr;
+  for (const auto& e : entries)
+    if (e.method == "joint" && (best_joint == nullptr || e.val_accuracy > best_joint->val_accuracy)) best_joint = &e;
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2);
+  for (const auto& e : entries) {
+    if (e.method == "joint" || best_joint == nullptr) continue;
+    out << "\n  joint (rank " << best_joint->rank << ") vs " << e.method << ": validation " << 100 * best_joint->val_accuracy
+        << "% vs " << 100 * e.val_accuracy << "% (" << std::showpos << 100 * (best_joint->val_accuracy - e.val_accuracy)
+        << std::noshowpos << " points), test " << 100 * best_joint->test_accuracy << "% vs " << 100 * e.test_accuracy << "%";
+  }
+  return out.str();
 }
 
 void print_report(const RunContext& ctx) {
   const FinalFile final_file = read_final(ctx.file("final.h5"), false);
   std::ostringstream out;
   out << std::fixed << std::setprecision(4);
-  out << "finalize: the best found (architecture, policy), fine-tuned with quantization:\n";
-  out << "  rank  predicted  +- spread  val top-1  val - predicted  test top-1  latency ms  energy mJ      BitOps\n";
+  out << "finalize: the found (architecture, policy) pairs, fine-tuned with quantization:\n";
+  out << "  rank  method    predicted  +- spread  val top-1  val - predicted  test top-1  latency ms  energy mJ      BitOps\n";
   for (const auto& e : final_file.entries)
-    out << "  " << std::setw(4) << e.rank << "  " << std::setw(9) << e.predicted_accuracy << "  " << std::setw(9)
-        << e.predicted_stddev << "  " << std::setw(9) << e.val_accuracy << "  " << std::setw(15) << std::showpos
-        << e.val_accuracy - e.predicted_accuracy << std::noshowpos << "  " << std::setw(10) << e.test_accuracy << "  " << std::setw(10) << e.latency_ms << "  "
+    out << "  " << std::setw(4) << e.rank << "  " << std::left << std::setw(8) << e.method << std::right << "  "
+        << std::setw(9) << e.predicted_accuracy << "  " << std::setw(9) << e.predicted_stddev << "  " << std::setw(9)
+        << e.val_accuracy << "  " << std::setw(15) << std::showpos << e.val_accuracy - e.predicted_accuracy
+        << std::noshowpos << "  " << std::setw(10) << e.test_accuracy << "  " << std::setw(10) << e.latency_ms << "  "
         << std::setw(9) << e.energy_mj << "  " << std::setprecision(3) << std::scientific << std::setw(10) << e.bitops
         << std::fixed << std::setprecision(4) << "\n";
   if (!final_file.entries.empty()) {
     const FinalEntry& best = final_file.entries.front();
-    out << "  best: arch   " << best.arch << "\n        policy " << best.policy;
+    out << "  best predicted: arch   " << best.arch << "\n                  policy " << best.policy;
   }
+  out << comparison(final_file.entries);
   say(ctx, out.str());
 }
 
@@ -46,22 +89,23 @@ void print_report(const RunContext& ctx) {
 void finalize_stage(const RunContext& ctx, actors::Node& node) {
   if (!ctx.leader()) return;
   const std::string path = ctx.file("final.h5");
-  const auto candidates = joint_results(ctx);
-  const int k = std::min<int>(ctx.pipeline().finalize.top_k, static_cast<int>(candidates.size()));
+  const std::vector<Finalist> candidates = finalists(ctx);
+  const int k = static_cast<int>(candidates.size());
   const std::set<std::int32_t> done = final_ranks(path, ctx.meta);
   struct DoneRanks {
     const std::set<std::int32_t>& ranks;
     bool contains(int id) const { return ranks.count(id) != 0; }
   } on_disk{done};
   std::vector<actors::WorkItem> items = plan_items(ctx, task::finalize, k, on_disk, [&](actors::WorkItem& item) {
-    item.arch = candidates.at(item.id).arch;
-    item.policy = candidates.at(item.id).policy;
+    item.arch = candidates.at(item.id).candidate.arch;
+    item.policy = candidates.at(item.id).candidate.policy;
   });
   run_items(ctx, node, task::finalize, std::move(items), k, [&](const actors::WorkResult& r, const actors::WorkItem&) {
     if (r.status != actors::WorkStatus::ok) return;  // reported by run_items; a rerun retries it
-    const SearchResult& c = candidates.at(r.id);
+    const SearchResult& c = candidates.at(r.id).candidate;
     FinalEntry e;
     e.rank = static_cast<std::int32_t>(r.id);
+    e.method = candidates.at(r.id).method;
     e.arch = c.arch;
     e.policy = c.policy;
     e.predicted_accuracy = c.predicted_accuracy;

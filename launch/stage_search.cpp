@@ -1,58 +1,21 @@
 // Stage 7: the joint search on evolution islands spread over the ranks, migrating over the
 // configured topology; rank 0 starts them, gathers their best and writes search.h5. Then the
-// staged baseline (best full-precision architecture first, then its best policy) under the
-// same budget, for comparison.
+// baselines under the same budget (launch/search_baselines.hpp), for comparison.
 #include <algorithm>
 #include <map>
-#include <iomanip>
-#include <sstream>
 
 #include "actors/island.hpp"
 #include "actors/node.hpp"
 #include "io/search_store.hpp"
-#include "kernels/staged_search.hpp"
 #include "launch/quant_items.hpp"
 #include "launch/scoring.hpp"
+#include "launch/search_baselines.hpp"
+#include "launch/search_candidates.hpp"
 #include "launch/stages.hpp"
 #include "launch/work_plan.hpp"
 
 namespace apq {
 namespace {
-
-SearchBudget store_budget(const Budget& b) { return {b.latency_ms, b.energy_mj, b.bitops}; }
-
-// The predicted accuracy of a result is the ensemble's mean, with its spread; the individual's
-// fitness (mean - penalty x spread) is only what the search ranked by.
-SearchResult to_result(const RunContext& ctx, const PredictorEnsemble& predictor, const Individual& ind, int rank,
-                       int island) {
-  SearchResult r;
-  r.rank = rank;
-  r.arch = to_string(*ctx.space, ind.arch);
-  r.policy = to_string(*ctx.space, ind.arch, ind.policy);
-  std::vector<float> mean, spread;
-  predictor.predict({ind.arch}, {ind.policy}, mean, spread);
-  r.predicted_accuracy = mean.front();
-  r.predicted_stddev = spread.front();
-  r.latency_ms = ind.costs.latency_ms;
-  r.energy_mj = ind.costs.energy_mj;
-  r.bitops = ind.costs.bitops;
-  r.island = island;
-  return r;
-}
-
-std::string describe(const SearchResult& r) {
-  std::ostringstream out;
-  out << std::setprecision(4) << "predicted top-1 " << r.predicted_accuracy << " +- " << r.predicted_stddev << ", latency " << r.latency_ms << " ms, energy "
-      << r.energy_mj << " mJ, BitOps " << r.bitops << "\n    arch   " << r.arch << "\n    policy " << r.policy;
-  return out.str();
-}
-
-bool has_results(const std::string& path, const std::string& method) {
-  if (!h5::file_exists(path)) return false;
-  for (const auto& set : read_search(path).sets)
-    if (set.method == method && set.completed) return true;
-  return false;
-}
 
 // Sends every island its start request and collects the answers (an island's error is thrown here).
 std::vector<actors::IslandOutcome> run_islands(const RunContext& ctx, actors::Node& node, int round) {
@@ -140,22 +103,6 @@ void measure_round(const RunContext& ctx, actors::Node& node, const std::string&
   retrain_quant_predictor(ctx);
 }
 
-void staged_search_baseline(const RunContext& ctx, const std::string& path) {
-  const auto& o = ctx.pipeline().search;
-  StagedConfig config;
-  config.evolution = o.evolution;
-  config.arch_generations = o.generations;
-  config.policy_generations = o.generations;
-  const Scoring fp = load_scoring(ctx, kFpPredictor);
-  const Scoring joint = load_scoring(ctx, kQuantPredictor);
-  const StagedResult staged = staged_search(*ctx.space, config, fp.fitness, joint.fitness, joint.cost);
-  SearchWriter writer(path, ctx.meta, "staged", store_budget(o.evolution.budget));
-  writer.truncate_history(0);
-  const SearchResult best = to_result(ctx, *joint.predictor, staged.final, 0, -1);
-  writer.write_results({best});
-  say(ctx, "search: best staged candidate (architecture first, then policy): " + describe(best));
-}
-
 }  // namespace
 
 void search_stage(const RunContext& ctx, actors::Node& node) {
@@ -167,9 +114,7 @@ void search_stage(const RunContext& ctx, actors::Node& node) {
     else joint_search(ctx, node, path, round);
     if (method != "joint") measure_round(ctx, node, path, round);
   }
-  if (!ctx.pipeline().search.staged) return;
-  if (has_results(path, "staged")) say(ctx, "search: staged results are in " + path + ", skipping");
-  else staged_search_baseline(ctx, path);
+  if (ctx.pipeline().search.baselines) search_baselines(ctx, path);
 }
 
 }  // namespace apq

@@ -79,8 +79,26 @@ with h5py.File(os.path.join(run, "predictors.h5"), "r") as f:
             check(len(g["members"]) == g.attrs.get("members", -1), f"predictors.h5: /{group} member count")
             check(len(g["heldout/stddev"]) == len(g["heldout/target"]), f"predictors.h5: /{group}/heldout/stddev")
 
+# The baselines: each search.h5 group holds at most one result; finalize measures the joint top K
+# and every baseline that found one, with the same recipe.
+baselines = ["staged", "random", "uniform8", "uniform4"]  # tiny.ini's bits are 4,8
+with h5py.File(os.path.join(run, "search.h5"), "r") as f:
+    found = []
+    for method in baselines:
+        check(method in f and f[method].attrs.get("completed") == 1, f"search.h5: /{method} missing or not completed")
+        if method in f and "results" in f[method]:
+            n = len(f[method]["results/arch"])
+            check(n <= 1, f"search.h5: /{method} has {n} results")
+            found += [method] * n
+    check("random" in found and "uniform4" in found, f"search.h5: random and uniform4 fit any budget, found {found}")
+
 with h5py.File(os.path.join(run, "final.h5"), "r") as f:
-    check(len(f["report"]["arch"]) == top_k, f"final.h5: {len(f['report']['arch'])} report rows, expected {top_k}")
+    methods = [m.decode() for m in f["report"]["method"][:]]
+    check(methods == ["joint"] * top_k + found, f"final.h5: methods {methods}, expected {top_k} joint then {found}")
+    ranks = list(f["report"]["rank"][:])
+    check(ranks == list(range(len(methods))), f"final.h5: ranks {ranks}")
+    for rank in ranks:
+        check(f"models/{rank}/weights" in f, f"final.h5: models/{rank}/weights missing")
 
 if problems:
     print("\n".join(problems))

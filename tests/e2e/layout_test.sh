@@ -4,7 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 run_apq 2 "$work/run" > "$work/log" 2>&1 || { cat "$work/log"; fail "the tiny run failed"; }
 grep -q "apq-actors: done" "$work/log" || fail "no closing line"
-grep -q "finalize: the best found" "$work/log" || fail "no final table"
+grep -q "finalize: the found (architecture, policy) pairs" "$work/log" || fail "no final table"
+grep -qE "joint \(rank [0-9]+\) vs random: validation [0-9.]+% vs [0-9.]+%" "$work/log" || fail "no joint-vs-random line"
 grep -qE "train: validation top-1 of the largest subnet [0-9.]+%, of the smallest [0-9.]+%" "$work/log" ||
   fail "no supernet quality line"
 "$PY" "$(dirname "$0")/check_layout.py" "$work/run" || fail "layout check"

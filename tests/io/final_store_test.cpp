@@ -22,6 +22,7 @@ FinalEntry entry(std::int32_t rank) {
   e.bitops = 1e9;
   e.fine_tune_epochs = 2;
   e.weights = {{"w", {2}, {static_cast<float>(rank), 1.0f}}};
+  e.method = rank == 2 ? "uniform4" : "joint";
   return e;
 }
 
@@ -47,6 +48,8 @@ TEST(FinalStore, EntriesRoundTripInRankOrderWithWeights) {
   EXPECT_EQ(f.entries[1].arch, "k3m2");
   EXPECT_EQ(f.entries[1].test_accuracy, entry(2).test_accuracy);
   EXPECT_EQ(f.entries[1].fine_tune_epochs, 2);
+  EXPECT_EQ(f.entries[0].method, "joint");
+  EXPECT_EQ(f.entries[1].method, "uniform4");
   ASSERT_EQ(f.entries[1].weights.size(), 1u);
   EXPECT_EQ(f.entries[1].weights[0].values, (std::vector<float>{2.0f, 1.0f}));
   EXPECT_TRUE(read_final(path, false).entries[0].weights.empty());

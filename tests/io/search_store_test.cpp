@@ -64,6 +64,14 @@ TEST_F(SearchStore, HistoryAndResultsOfTwoMethodsRoundTrip) {
   EXPECT_EQ(raw.open_group("joint").open_table("history").string_attr("columns"), kHistoryColumns);
 }
 
+TEST(SearchHistory, PredictorCallsAreEachIslandsFinalCountSummed) {
+  // evaluated is cumulative per island: island 0 ends at 300, island 1 at 250.
+  const std::vector<HistoryRow> history{{0, 0, 0.5, 0.4, 100}, {0, 1, 0.5, 0.4, 100}, {1, 0, 0.6, 0.5, 200},
+                                        {1, 1, 0.6, 0.5, 250}, {2, 0, 0.6, 0.5, 300}};
+  EXPECT_EQ(predictor_calls(history), 550);
+  EXPECT_EQ(predictor_calls({}), 0);
+}
+
 TEST_F(SearchStore, TruncatedHistoryRestartsCleanly) {
   SearchWriter w(path, meta, "joint", budget);
   for (int g = 0; g < 3; ++g) w.append_history(generation(g));

@@ -23,7 +23,9 @@ std::vector<ColumnSpec> report_columns() {
           {"bitops", DType::f64, 0, "bit operations"},
           {"fine_tune_epochs", DType::i64, 0, "epochs"},
           {"predicted_stddev", DType::f64, 0, "fraction"},
-          {"method", DType::str, 0, ""}};
+          {"method", DType::str, 0, ""},
+          {"val_images", DType::i64, 0, "images"},
+          {"test_images", DType::i64, 0, "images"}};
 }
 
 void write_final(const std::string& path, const RunMeta& meta, const std::vector<FinalEntry>& entries) {
@@ -44,6 +46,8 @@ void write_final(const std::string& path, const RunMeta& meta, const std::vector
   append_field(report, "fine_tune_epochs", entries, [](const E& e) { return e.fine_tune_epochs; });
   append_field(report, "predicted_stddev", entries, [](const E& e) { return e.predicted_stddev; });
   append_field(report, "method", entries, [](const E& e) { return e.method; });
+  append_field(report, "val_images", entries, [](const E& e) { return e.val_images; });
+  append_field(report, "test_images", entries, [](const E& e) { return e.test_images; });
   file.create_group("models");
   for (const auto& e : entries) write_named_arrays(file, "models/" + std::to_string(e.rank) + "/weights", e.weights);
   file.commit();
@@ -89,9 +93,12 @@ FinalFile read_final(const std::string& path, bool with_weights) {
   const auto epochs = read_column<std::int64_t>(r, "fine_tune_epochs", n);
   const auto spread = read_column<double>(r, "predicted_stddev", n);
   const auto method = read_string_column(r, "method", n);
+  const auto val_images = read_column<std::int64_t>(r, "val_images", n);
+  const auto test_images = read_column<std::int64_t>(r, "test_images", n);
   for (std::size_t i = 0; i < rank.size(); ++i) {
-    FinalEntry e{rank[i],   arch[i],   policy[i], pred[i], val[i],    test[i],
-                 latency[i], energy[i], bitops[i], epochs[i], {}, spread[i], method[i]};
+    FinalEntry e{rank[i],    arch[i],   policy[i], pred[i],  val[i],         test[i],          latency[i],
+                 energy[i],  bitops[i], epochs[i], {},       spread[i],      method[i],        val_images[i],
+                 test_images[i]};
     if (with_weights) e.weights = read_named_arrays(file, "models/" + std::to_string(e.rank) + "/weights");
     out.entries.push_back(std::move(e));
   }

@@ -29,6 +29,8 @@ struct FinalEntry {
   NamedArrays weights;  // empty when read without weights
   double predicted_stddev = 0.0;  // spread of the predictor ensemble around predicted_accuracy
   std::string method = "joint";   // the search.h5 group it came from (joint, staged, random, uniform8, ...)
+  std::int64_t val_images = 0;    // images behind val_accuracy and test_accuracy (their standard errors)
+  std::int64_t test_images = 0;
 };
 
 // Adds one candidate, keeping the others; throws (file untouched) if its rank is already stored

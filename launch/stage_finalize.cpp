@@ -2,6 +2,7 @@
 // extracted from the supernet, quantized with their policy, fine-tuned with the same recipe and
 // evaluated on the validation split and once on the test split, in parallel on the workers; rank 0
 // writes final.h5 and prints the final table with the joint winner against each baseline.
+#include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -46,6 +47,14 @@ std::vector<Finalist> finalists(const RunContext& ctx) {
   return out;
 }
 
+// The standard error of a difference of two accuracies on n1 and n2 images, as if independent
+// (binomial). Both are measured on the same images, so the paired error is smaller; per-image
+// outcomes are not kept, so this is the conservative figure.
+double difference_se(double p1, std::int64_t n1, double p2, std::int64_t n2) {
+  auto var = [](double p, std::int64_t n) { return n > 0 ? p * (1 - p) / static_cast<double>(n) : 0.0; };
+  return std::sqrt(var(p1, n1) + var(p2, n2));
+}
+
 // How the best joint winner compares with each measured baseline, on validation top-1 (which
 // decides; test is reported once, in the table).
 std::string comparison(const std::vector<FinalEntry>& entries) {
@@ -58,7 +67,9 @@ std::string comparison(const std::vector<FinalEntry>& entries) {
     if (e.method == "joint" || best_joint == nullptr) continue;
     out << "\n  joint (rank " << best_joint->rank << ") vs " << e.method << ": validation " << 100 * best_joint->val_accuracy
         << "% vs " << 100 * e.val_accuracy << "% (" << std::showpos << 100 * (best_joint->val_accuracy - e.val_accuracy)
-        << std::noshowpos << " points), test " << 100 * best_joint->test_accuracy << "% vs " << 100 * e.test_accuracy << "%";
+        << std::noshowpos << " +- "
+        << 100 * difference_se(best_joint->val_accuracy, best_joint->val_images, e.val_accuracy, e.val_images)
+        << " points, 1 SE on " << e.val_images << " images), test " << 100 * best_joint->test_accuracy << "% vs " << 100 * e.test_accuracy << "%";
   }
   return out.str();
 }
@@ -113,6 +124,8 @@ void finalize_stage(const RunContext& ctx, actors::Node& node) {
     FinalAnswer answer = actors::read_payload<FinalAnswer>(r.answer);
     e.val_accuracy = answer.val.top1;
     e.test_accuracy = answer.test.top1;
+    e.val_images = answer.val.images;
+    e.test_images = answer.test.images;
     e.weights = std::move(answer.weights);
     e.latency_ms = c.latency_ms;
     e.energy_mj = c.energy_mj;

@@ -23,6 +23,8 @@ FinalEntry entry(std::int32_t rank) {
   e.fine_tune_epochs = 2;
   e.weights = {{"w", {2}, {static_cast<float>(rank), 1.0f}}};
   e.method = rank == 2 ? "uniform4" : "joint";
+  e.val_images = 2000;
+  e.test_images = 10000 + rank;
   return e;
 }
 
@@ -50,6 +52,8 @@ TEST(FinalStore, EntriesRoundTripInRankOrderWithWeights) {
   EXPECT_EQ(f.entries[1].fine_tune_epochs, 2);
   EXPECT_EQ(f.entries[0].method, "joint");
   EXPECT_EQ(f.entries[1].method, "uniform4");
+  EXPECT_EQ(f.entries[1].val_images, 2000);
+  EXPECT_EQ(f.entries[1].test_images, 10002);
   ASSERT_EQ(f.entries[1].weights.size(), 1u);
   EXPECT_EQ(f.entries[1].weights[0].values, (std::vector<float>{2.0f, 1.0f}));
   EXPECT_TRUE(read_final(path, false).entries[0].weights.empty());

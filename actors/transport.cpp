@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include "actors/heartbeat.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/posted_receives.hpp"
@@ -20,6 +21,8 @@ constexpr int kMaxArrivalsPerRound = 64;
 constexpr std::size_t kMaxSendsInFlight = 256;
 // Pending sends that make the loop ask MPI which have completed (else every 8th idle round).
 constexpr std::size_t kCompleteSendsAt = 16;
+// Loop rounds between heartbeat checks (a clock read): at most ~13 ms apart when idle.
+constexpr int kRoundsPerHeartbeatCheck = 64;
 
 const char* level_name(int level) {
   switch (level) {
@@ -53,6 +56,13 @@ Transport::Transport(MPI_Comm comm, int provided_level, const MessageRegistry& r
                              " types, fingerprint " + std::to_string(mine) +
                              "): every rank must register the same list");
   }
+  if (const std::string problem =
+          Heartbeats::settings_problem(options_.heartbeat_interval_seconds, options_.heartbeat_timeout_seconds);
+      !problem.empty()) {
+    MPI_Comm_free(&comm_);
+    throw std::invalid_argument(problem);
+  }
+  gather_node_names();
 }
 
 Transport::~Transport() {
@@ -180,6 +190,8 @@ void Transport::loop() {
     MPI_Request barrier;
     MPI_Ibarrier(comm_, &barrier);  // every rank has registered its actors after this
     wait_request(barrier);
+    heartbeats_ = std::make_unique<Heartbeats>(rank_, size_, options_.heartbeat_interval_seconds,
+                                               options_.heartbeat_timeout_seconds, std::chrono::steady_clock::now());
     bool draining = false;
     bool closing = false;
     MPI_Request final_barrier = MPI_REQUEST_NULL;
@@ -199,6 +211,8 @@ void Transport::loop() {
       // made each polling round twice as long, and an arrival waited for it.
       if (send_requests_.size() >= kCompleteSendsAt || idle_rounds % 8 == 7) busy |= complete_sends();
       if (!draining) draining = shutdown_requested_.load();
+      // Once draining, ranks leave one by one: silence is expected then.
+      if (!draining && ++rounds_since_heartbeat_ >= kRoundsPerHeartbeatCheck) keep_heartbeats();
       if (draining && !closing && send_requests_.empty()) {
         std::lock_guard<std::mutex> lock(outbox_mutex_);
         if (outbox_.empty()) {
@@ -216,6 +230,7 @@ void Transport::loop() {
       if (!busy) idle(idle_rounds);
     }
     posted_.reset();
+    heartbeats_.reset();
     finish(0);
   } catch (const std::exception& e) {
     abort_from_thread(std::string("transport thread failed: ") + e.what());

@@ -27,6 +27,7 @@
 
 namespace apq::actors {
 
+class Heartbeats;
 class PostedReceives;
 
 struct TransportOptions {
@@ -40,6 +41,10 @@ struct TransportOptions {
   // Only after a send: after an arrival the core goes to the actor that has to handle it.
   int poll_us = 20;
   int spin_us = 300;
+  // Liveness (actors/heartbeats.hpp): a heartbeat every interval to the ranks that watch this
+  // one; a watched rank silent for longer than the timeout stops the job naming it. 0 = off.
+  double heartbeat_interval_seconds = 1.0;
+  double heartbeat_timeout_seconds = 30.0;
 };
 
 struct TransportStats {
@@ -107,6 +112,9 @@ class Transport {
   void idle(int idle_rounds);
   void wait_request(MPI_Request& request);
   void finish(int exit_code);
+  void gather_node_names();
+  // Every few rounds: sends heartbeats that are due, stops the job if a watched rank is silent.
+  void keep_heartbeats();
 
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0, size_ = 1, thread_level_ = 0;
@@ -129,8 +137,12 @@ class Transport {
   std::string abort_reason_;         // guarded by outbox_mutex_
   std::atomic<bool> abort_requested_{false};
 
+  std::vector<std::string> node_names_;  // rank 0: every rank's host; other ranks: their own and rank 0's
+
   // Owned by the transport thread.
   std::unique_ptr<PostedReceives> posted_;  // while the loop runs
+  std::unique_ptr<Heartbeats> heartbeats_;   // while the loop runs
+  int rounds_since_heartbeat_ = 0;
   std::vector<MPI_Request> send_requests_;
   std::vector<Envelope> send_buffers_;
   std::vector<int> completed_indices_;

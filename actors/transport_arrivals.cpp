@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "actors/gateway.hpp"
+#include "actors/heartbeat.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/transport.hpp"
@@ -11,6 +12,7 @@
 namespace apq::actors {
 
 void Transport::handle_arrival(std::shared_ptr<const Bytes> wire, int source) {
+  if (heartbeats_) heartbeats_->arrived(source);
   const std::size_t size = wire->size();
   EnvelopeView view;
   try {
@@ -45,6 +47,7 @@ void Transport::handle_control(const EnvelopeView& view) {
       shutdown_requested_ = true;
       return;
     }
+    if (view.header.type_id == Ping::type_id) return;  // a heartbeat: its arrival was counted
     if (view.header.type_id == Abort::type_id) {
       const auto abort = decode<Abort>(view.payload, view.payload_size);
       log_line(rank_, "stopping: rank " + std::to_string(abort.rank) + " failed: " + abort.reason);

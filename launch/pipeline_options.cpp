@@ -54,6 +54,9 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(runtime, "runtime.workers-per-rank", o.runtime.workers_per_rank, "work-item workers on every rank");
   key(runtime, "runtime.max-attempts", o.runtime.max_attempts, "tries per work item (on other workers) before it is recorded as failed");
   key(runtime, "runtime.progress-seconds", o.runtime.progress_seconds, "seconds between progress lines");
+  key(runtime, "runtime.heartbeat-seconds", o.runtime.heartbeat_seconds, "seconds between heartbeats of the ranks");
+  key(runtime, "runtime.heartbeat-timeout", o.runtime.heartbeat_timeout,
+      "a rank silent this many seconds (stopped, hung, lost) stops the job with a line naming it; 0 = off");
 
   TrainConfig& t = o.train;
   text.phase_steps = join_ints(std::vector<int>(t.phase_steps.begin(), t.phase_steps.end()));
@@ -145,6 +148,10 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
 
   require(o.runtime.workers_per_rank > 0, "runtime.workers-per-rank must be positive");
   require(o.runtime.max_attempts > 0, "runtime.max-attempts must be positive");
+  require(o.runtime.heartbeat_timeout >= 0, "runtime.heartbeat-timeout must be >= 0 (0 = off)");
+  require(o.runtime.heartbeat_timeout == 0 ||
+              (o.runtime.heartbeat_seconds > 0 && o.runtime.heartbeat_seconds < o.runtime.heartbeat_timeout),
+          "runtime.heartbeat-seconds must be positive and shorter than runtime.heartbeat-timeout");
   require(o.collect_fp.samples > 0, "collect-fp.samples must be positive");
   require(o.collect_fp.eval.calib_images > 0 && o.collect_fp.eval.eval_images >= 0, "collect-fp.calib-images must be positive and eval-images >= 0");
   require(o.collect_quant.samples > 1, "collect-quant.samples must be at least 2");

@@ -16,6 +16,10 @@ struct RuntimeOptions {
   int workers_per_rank = 1;      // work-item workers on every rank
   int max_attempts = 3;          // tries per work item before it is recorded as failed
   double progress_seconds = 10;  // between progress lines
+  // Liveness between ranks (actors/heartbeat.hpp): a rank silent for longer than the timeout
+  // stops the job with one line naming it and its node, instead of a silent hang. 0 = off.
+  double heartbeat_seconds = 1;
+  double heartbeat_timeout = 30;
 };
 
 struct CollectFpOptions {

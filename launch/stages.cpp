@@ -101,7 +101,10 @@ int run_stages(const RunOptions& options, const ProcessInfo& process) {
   MPI_Comm_dup(MPI_COMM_WORLD, &train_comm);
   int code = 0;
   {
-    actors::Node node(MPI_COMM_WORLD, process.mpi_thread_level);
+    actors::NodeOptions node_options;
+    node_options.transport.heartbeat_interval_seconds = ctx.pipeline().runtime.heartbeat_seconds;
+    node_options.transport.heartbeat_timeout_seconds = ctx.pipeline().runtime.heartbeat_timeout;
+    actors::Node node(MPI_COMM_WORLD, process.mpi_thread_level, node_options);
     const actors::Layout layout = run_layout(ctx);
     Workbench bench(ctx);
     const actors::WorkFn work = [&bench](const actors::WorkItem& item) { return bench.run(item); };

@@ -93,7 +93,9 @@ TEST(Island, AnswersWithItsBestAndOneHistoryEntryPerGeneration) {
       EXPECT_EQ(o.history[g].generation, static_cast<std::int64_t>(g));
       EXPECT_EQ(o.history[g].island, static_cast<std::int32_t>(k));
       EXPECT_GE(o.history[g].best_fitness, o.history[g].mean_fitness);
-      if (g > 0) EXPECT_GE(o.history[g].best_fitness, o.history[g - 1].best_fitness);
+      if (g > 0) {
+        EXPECT_GE(o.history[g].best_fitness, o.history[g - 1].best_fitness);
+      }
     }
   }
 }

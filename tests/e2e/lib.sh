@@ -17,3 +17,33 @@ fail() {
   echo "FAIL: $*" >&2
   exit 1
 }
+
+# dataset_rows H5: the items a dataset file holds (0 while it does not exist or is being written).
+dataset_rows() { "$PY" -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['items/id']))" "$1" 2>/dev/null || echo 0; }
+
+# check_items_once H5 N: the dataset holds item ids 0..N-1, each exactly once.
+check_items_once() {
+  "$PY" - "$1" "$2" <<'PYEOF'
+import sys, h5py
+ids = sorted(h5py.File(sys.argv[1], "r")["items/id"][:].tolist())
+n = int(sys.argv[2])
+if ids != list(range(n)):
+    sys.exit(f"{len(ids)} rows, {len(ids) - len(set(ids))} duplicated, {n - len(set(ids))} missing")
+PYEOF
+}
+
+# start_collecting ROWS [options...]: starts a 2-rank tiny run into $work/run in its own session
+# (its id in $group, its output in $work/first.log) and returns once fp_dataset.h5 holds ROWS items.
+start_collecting() {
+  local rows=$1
+  shift
+  setsid bash -c "exec $MPIEXEC --bind-to none --oversubscribe -np 2 $APQ_BIN --config $TINY --run-dir $work/run $*" \
+    > "$work/first.log" 2>&1 &
+  group=$!
+  local deadline=$((SECONDS + 600))
+  while [ "$(dataset_rows "$work/run/fp_dataset.h5")" -lt "$rows" ]; do
+    [ $SECONDS -lt $deadline ] || { kill -9 -- -"$group" 2>/dev/null; cat "$work/first.log"; fail "collection did not start in time"; }
+    kill -0 "$group" 2>/dev/null || { cat "$work/first.log"; fail "the first run ended before it could be interrupted"; }
+    sleep 0.2
+  done
+}

@@ -145,6 +145,22 @@ Policy SearchSpace::sample_policy(const Arch& arch, Rng& rng) const {
   return canonical(arch, p);
 }
 
+Policy SearchSpace::sample_leveled_policy(const Arch& arch, Rng& rng) const {
+  const int n = static_cast<int>(spec_.bits.size());
+  const int level = spec_.bits[rng.below(n)];
+  auto draw = [&] { return rng.chance(0.5) ? level : spec_.bits[rng.below(n)]; };
+  Policy p;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    BlockBits bits;
+    bits.pw_w = draw();
+    bits.pw_a = draw();
+    bits.dw_w = draw();
+    bits.dw_a = draw();
+    p.blocks.push_back(bits);
+  }
+  return canonical(arch, p);
+}
+
 Policy SearchSpace::uniform_policy(const Arch& arch, int bits) const {
   Policy p;
   p.blocks.assign(slots_.size(), BlockBits{bits, bits, bits, bits});

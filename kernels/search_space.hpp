@@ -84,7 +84,12 @@ class SearchSpace {
   Arch largest() const;
   Arch smallest() const;
   Arch sample(Rng& rng) const;  // uniform over depth, kernel and width choices
-  Policy sample_policy(const Arch& arch, Rng& rng) const;
+  Policy sample_policy(const Arch& arch, Rng& rng) const;  // every bit width uniform over the set
+  // Bit widths clustered around a level drawn per policy: the level uniform over the bit set, then
+  // each width that level with probability 1/2, else uniform over the set. Independent uniform
+  // widths average out (their mean varies little between policies), so a predictor trained on
+  // them cannot see how accuracy depends on the overall bit level; these policies span it.
+  Policy sample_leveled_policy(const Arch& arch, Rng& rng) const;
   Policy uniform_policy(const Arch& arch, int bits) const;
 
   // Throw std::invalid_argument describing the first violation.

@@ -81,6 +81,9 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   po::options_description quant("Quantized accuracy data [collect-quant]");
   key(quant, "collect-quant.samples", o.collect_quant.samples, "(architecture, policy) pairs: half random, half several policies per architecture");
   key(quant, "collect-quant.policies-per-arch", o.collect_quant.policies_per_arch, "policies per architecture in the second half");
+  key(quant, "collect-quant.policy-sampling", o.collect_quant.policy_sampling,
+      "leveled: bit widths clustered around a level drawn per policy, so the labels span the overall bit level; "
+      "uniform: every width drawn independently");
   add_quant_job_keys(quant, "collect-quant", o.collect_quant.job);
 
   text.hidden = join_ints(o.predictor.hidden);
@@ -156,6 +159,8 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
   require(o.collect_fp.eval.calib_images > 0 && o.collect_fp.eval.eval_images >= 0, "collect-fp.calib-images must be positive and eval-images >= 0");
   require(o.collect_quant.samples > 1, "collect-quant.samples must be at least 2");
   require(o.collect_quant.policies_per_arch > 0, "collect-quant.policies-per-arch must be positive");
+  require(o.collect_quant.policy_sampling == "leveled" || o.collect_quant.policy_sampling == "uniform",
+          "collect-quant.policy-sampling must be leveled or uniform");
   check_quant_job("collect-quant", o.collect_quant.job);
   check_quant_job("finalize", o.finalize.job);
 

@@ -30,6 +30,7 @@ struct CollectFpOptions {
 struct CollectQuantOptions {
   int samples = 40;            // <architecture, policy, accuracy> triples
   int policies_per_arch = 10;  // for the half that shares architectures
+  std::string policy_sampling = "leveled";  // "leveled" (SearchSpace::sample_leveled_policy) or "uniform"
   QuantJobConfig job;
 };
 

@@ -32,15 +32,18 @@ QuantPlanItem quant_item(const RunContext& ctx, std::uint64_t id) {
   const auto& o = ctx.pipeline().collect_quant;
   const std::uint64_t random_pairs = static_cast<std::uint64_t>(o.samples - o.samples / 2);
   Rng rng(derive_seed(ctx.options.seed, stream_tag("quant-pair"), id));
+  auto sample_policy = [&](const Arch& arch) {
+    return o.policy_sampling == "leveled" ? ctx.space->sample_leveled_policy(arch, rng) : ctx.space->sample_policy(arch, rng);
+  };
   if (id < random_pairs) {
     Arch arch = ctx.space->sample(rng);
-    Policy policy = ctx.space->sample_policy(arch, rng);
+    Policy policy = sample_policy(arch);
     return {arch, policy, QuantItemKind::random_pair, -1};
   }
   const auto group = static_cast<std::int64_t>((id - random_pairs) / static_cast<std::uint64_t>(o.policies_per_arch));
   Rng group_rng(derive_seed(ctx.options.seed, stream_tag("quant-group"), static_cast<std::uint64_t>(group)));
   Arch arch = ctx.space->sample(group_rng);
-  Policy policy = ctx.space->sample_policy(arch, rng);
+  Policy policy = sample_policy(arch);
   return {arch, policy, QuantItemKind::policy_group, group};
 }
 

@@ -123,7 +123,7 @@ inline std::vector<QuantRecord> write_fixture_run(const std::string& dir, int qu
   save_predictor(dir + "/predictors.h5", meta, kQuantScratchPredictor, fixture_predictor(3, 0.08, s));
   {
     SearchWriter w(dir + "/search.h5", meta, "joint", SearchBudget{2.0, 0, 0});
-    for (int g = 0; g < 4; ++g) w.append_history({{g, 0, 0.8 + 0.01 * g, 0.75, 16}, {g, 1, 0.79 + 0.01 * g, 0.74, 16}});
+    for (int g = 0; g < 4; ++g) w.append_history({{g, 0, 0.8 + 0.01 * g, 0.75, 16 * (g + 1)}, {g, 1, 0.79 + 0.01 * g, 0.74, 16 * (g + 1)}});
     w.write_results({{0, "k7m64 | k3m48", "w4a8 w8a8", 0.86, 1.9, 0.4, 8e8, 1},
                      {1, "k5m48 | k3m48", "w4a8 w4a8", 0.84, 1.2, 0.3, 5e8, 0},
                      {2, "k5m32 | k3m48", "w2a8 w4a8", 0.83, 1.4, 0.35, 4e8, 0}});

@@ -41,7 +41,7 @@ struct TransportOptions {
   // Only after a send: after an arrival the core goes to the actor that has to handle it.
   int poll_us = 20;
   int spin_us = 300;
-  // Liveness (actors/heartbeats.hpp): a heartbeat every interval to the ranks that watch this
+  // Liveness (actors/heartbeat.hpp): a heartbeat every interval to the ranks that watch this
   // one; a watched rank silent for longer than the timeout stops the job naming it. 0 = off.
   double heartbeat_interval_seconds = 1.0;
   double heartbeat_timeout_seconds = 30.0;

@@ -28,6 +28,65 @@ std::vector<ColumnSpec> report_columns() {
           {"test_images", DType::i64, 0, "images"}};
 }
 
+const std::vector<std::string> kBlockColumns = {"slot",         "stage",     "kernel",    "in_channels",
+                                                "mid_channels", "out_channels", "stride", "residual",
+                                                "pw_w_bits",    "pw_a_bits", "dw_w_bits", "dw_a_bits"};
+
+std::vector<std::int32_t> block_values(const FinalBlock& b) {
+  return {b.slot,     b.stage,     b.kernel,    b.in_channels, b.mid_channels, b.out_channels,
+          b.stride,   b.residual,  b.pw_w_bits, b.pw_a_bits,   b.dw_w_bits,    b.dw_a_bits};
+}
+
+FinalBlock block_of(const std::int32_t* v) {
+  return {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]};
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+void write_model(h5::File& file, const FinalEntry& e) {
+  const std::string group_path = "models/" + std::to_string(e.rank);
+  write_named_arrays(file, group_path + "/state_dict", e.state_dict);
+  h5::Group group = file.open_group(group_path);
+  group.set_double_attr("input_mean", e.input_mean);
+  group.set_double_attr("input_stddev", e.input_stddev);
+  std::vector<std::int32_t> values;
+  for (const auto& b : e.blocks) {
+    const auto row = block_values(b);
+    values.insert(values.end(), row.begin(), row.end());
+  }
+  group.write("blocks", {static_cast<std::int64_t>(e.blocks.size()), static_cast<std::int64_t>(kBlockColumns.size())}, values);
+  group.open_dataset("blocks").set_string_attr("columns", join(kBlockColumns));
+}
+
+// Files written before the state dict had its own names keep "model/"-prefixed weights.
+NamedArrays read_state_dict(const h5::Group& model) {
+  if (model.exists("state_dict")) return read_named_arrays(model, "state_dict");
+  NamedArrays arrays = read_named_arrays(model, "weights");
+  for (auto& a : arrays)
+    if (a.name.rfind("model/", 0) == 0) a.name = a.name.substr(6);
+  return arrays;
+}
+
+void read_model(const h5::Group& models, FinalEntry& e, bool with_weights) {
+  const std::string name = std::to_string(e.rank);
+  if (!models.exists(name)) return;
+  const h5::Group model = models.open_group(name);
+  if (model.has_attr("input_mean")) {
+    e.input_mean = static_cast<float>(model.double_attr("input_mean"));
+    e.input_stddev = static_cast<float>(model.double_attr("input_stddev"));
+  }
+  if (model.exists("blocks")) {
+    const auto values = model.read<std::int32_t>("blocks");
+    for (std::size_t at = 0; at + kBlockColumns.size() <= values.size(); at += kBlockColumns.size())
+      e.blocks.push_back(block_of(values.data() + at));
+  }
+  if (with_weights) e.state_dict = read_state_dict(model);
+}
+
 void write_final(const std::string& path, const RunMeta& meta, const std::vector<FinalEntry>& entries) {
   h5::File file = h5::File::create(path);
   stamp_run_file(file, run_kind::final_models, meta);
@@ -49,7 +108,7 @@ void write_final(const std::string& path, const RunMeta& meta, const std::vector
   append_field(report, "val_images", entries, [](const E& e) { return e.val_images; });
   append_field(report, "test_images", entries, [](const E& e) { return e.test_images; });
   file.create_group("models");
-  for (const auto& e : entries) write_named_arrays(file, "models/" + std::to_string(e.rank) + "/weights", e.weights);
+  for (const auto& e : entries) write_model(file, e);
   file.commit();
 }
 
@@ -95,11 +154,24 @@ FinalFile read_final(const std::string& path, bool with_weights) {
   const auto method = read_string_column(r, "method", n);
   const auto val_images = read_column<std::int64_t>(r, "val_images", n);
   const auto test_images = read_column<std::int64_t>(r, "test_images", n);
+  const h5::Group models = file.open_group("models");
   for (std::size_t i = 0; i < rank.size(); ++i) {
-    FinalEntry e{rank[i],    arch[i],   policy[i], pred[i],  val[i],         test[i],          latency[i],
-                 energy[i],  bitops[i], epochs[i], {},       spread[i],      method[i],        val_images[i],
-                 test_images[i]};
-    if (with_weights) e.weights = read_named_arrays(file, "models/" + std::to_string(e.rank) + "/weights");
+    FinalEntry e;
+    e.rank = rank[i];
+    e.arch = arch[i];
+    e.policy = policy[i];
+    e.predicted_accuracy = pred[i];
+    e.val_accuracy = val[i];
+    e.test_accuracy = test[i];
+    e.latency_ms = latency[i];
+    e.energy_mj = energy[i];
+    e.bitops = bitops[i];
+    e.fine_tune_epochs = epochs[i];
+    e.predicted_stddev = spread[i];
+    e.method = method[i];
+    e.val_images = val_images[i];
+    e.test_images = test_images[i];
+    read_model(models, e, with_weights);
     out.entries.push_back(std::move(e));
   }
   return out;

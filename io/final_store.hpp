@@ -1,5 +1,7 @@
 // final.h5: the finalized candidates (layout in docs/HDF5.md): the /report columns, one row per
-// candidate, and each candidate's fine-tuned weights in /models/<rank>/weights. Each added
+// candidate, and each candidate's network in /models/<rank>: its fine-tuned state dict under the
+// names PyTorch users expect (state_dict/blocks.0.dw.conv.weight), its blocks as a table and its
+// input normalisation as attributes. Each added
 // candidate rewrites the file through "<path>.tmp" and a rename, so the file always holds whole
 // candidates (report row and weights together) and resume can skip ranks already there.
 #pragma once
@@ -12,6 +14,12 @@
 #include "io/run_meta.hpp"
 
 namespace apq {
+
+// One active block of a finalized network, in forward order: row i is blocks.<i> of the state dict.
+struct FinalBlock {
+  std::int32_t slot = 0, stage = 0, kernel = 0, in_channels = 0, mid_channels = 0, out_channels = 0, stride = 1,
+               residual = 0, pw_w_bits = 0, pw_a_bits = 0, dw_w_bits = 0, dw_a_bits = 0;
+};
 
 struct FinalEntry {
   // Position in finalize's list: the joint search's top K in their order (0 = best predicted),
@@ -26,11 +34,14 @@ struct FinalEntry {
   double energy_mj = 0.0;
   double bitops = 0.0;
   std::int64_t fine_tune_epochs = 0;
-  NamedArrays weights;  // empty when read without weights
+  NamedArrays state_dict;  // empty when read without weights
   double predicted_stddev = 0.0;  // spread of the predictor ensemble around predicted_accuracy
   std::string method = "joint";   // the search.h5 group it came from (joint, staged, random, uniform8, ...)
   std::int64_t val_images = 0;    // images behind val_accuracy and test_accuracy (their standard errors)
   std::int64_t test_images = 0;
+  std::vector<FinalBlock> blocks;
+  // The network takes (pixel / 255 - mean) / stddev; stddev 0 in files written before it was kept.
+  float input_mean = 0.0f, input_stddev = 0.0f;
 };
 
 // Adds one candidate, keeping the others; throws (file untouched) if its rank is already stored

@@ -43,7 +43,8 @@ QuantScore score_quantized(const SupernetHandle& net, const Arch& arch, const Po
 struct FinalQuantScore {
   QuantScore val;
   QuantScore test;
-  NamedArrays weights;  // "model/..." parameters and buffers of the fake-quantized network
+  NamedArrays weights;  // state dict of the fake-quantized network (its parameter and buffer names)
+  float input_mean = 0.0f, input_stddev = 1.0f;  // the normalisation its input takes (of pixel / 255)
 };
 FinalQuantScore finalize_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy,
                                    const ImageSet& train, const ImageSet& val, const ImageSet& test,

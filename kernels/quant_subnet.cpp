@@ -147,7 +147,7 @@ QuantEvalResult quantize_and_evaluate(const StaticSubnet& source, const SearchSp
   }
   result.score = evaluate(net, forward, to_tensors(val, norm), config.eval_batch, config.eval_images);
   if (test) result.test_score = evaluate(net, forward, to_tensors(*test, norm), config.eval_batch, 0);
-  if (keep_weights) append_module_state(net, "model/", result.weights);
+  if (keep_weights) append_module_state(net, "", result.weights);
   return result;
 }
 
@@ -206,6 +206,8 @@ FinalQuantScore finalize_quantized(const SupernetHandle& net, const Arch& arch, 
   out.val = to_score(r.score, r.finetune);
   out.test = to_score(r.test_score, r.finetune);
   out.weights = std::move(r.weights);
+  out.input_mean = static_cast<float>(net.state().mean);
+  out.input_stddev = static_cast<float>(net.state().stddev);
   return out;
 }
 

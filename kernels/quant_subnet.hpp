@@ -96,7 +96,7 @@ struct QuantEvalResult {
   SubnetScore score;
   FinetuneStats finetune;
   SubnetScore test_score;  // on the optional test split (final reports only)
-  NamedArrays weights;     // the fine-tuned network's parameters and buffers, when asked for
+  NamedArrays weights;     // the fine-tuned network's state dict (parameters and buffers), when asked for
 };
 
 // BN statistics (activations unquantized), activation ranges, fine-tuning, BN statistics again,

@@ -1,7 +1,8 @@
 // Stage 8: the top K searched candidates, and each baseline's best (search.baselines), are
 // extracted from the supernet, quantized with their policy, fine-tuned with the same recipe and
 // evaluated on the validation split and once on the test split, in parallel on the workers; rank 0
-// writes final.h5 and prints the final table with the joint winner against each baseline.
+// writes final.h5 and one TorchScript file per network (launch/final_models.hpp), and prints the
+// final table with the joint winner against each baseline.
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -9,6 +10,7 @@
 
 #include "io/final_store.hpp"
 #include "io/search_store.hpp"
+#include "launch/final_models.hpp"
 #include "launch/search_baselines.hpp"
 #include "launch/stages.hpp"
 #include "launch/task_answers.hpp"
@@ -126,7 +128,11 @@ void finalize_stage(const RunContext& ctx, actors::Node& node) {
     e.test_accuracy = answer.test.top1;
     e.val_images = answer.val.images;
     e.test_images = answer.test.images;
-    e.weights = std::move(answer.weights);
+    e.state_dict = std::move(answer.weights);
+    e.input_mean = answer.input_mean;
+    e.input_stddev = answer.input_stddev;
+    const Arch arch = parse_arch(*ctx.space, c.arch);
+    e.blocks = final_blocks(*ctx.space, arch, parse_policy(*ctx.space, arch, c.policy));
     e.latency_ms = c.latency_ms;
     e.energy_mj = c.energy_mj;
     e.bitops = c.bitops;
@@ -134,6 +140,10 @@ void finalize_stage(const RunContext& ctx, actors::Node& node) {
     e.fine_tune_epochs = static_cast<std::int64_t>(job.finetune_steps) * job.batch_size / std::max(1, ctx.data.train.count);
     add_final_entry(path, ctx.meta, e);
   });
+  const auto exported = export_final_models(ctx);
+  if (!exported.empty())
+    say(ctx, "finalize: " + std::to_string(exported.size()) + " networks exported for torch.jit.load to " +
+                 ctx.file("models") + "/<rank>-<method>.pt (forward: images 0..255 -> logits)");
   print_report(ctx);
 }
 

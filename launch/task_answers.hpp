@@ -30,7 +30,8 @@ struct FinalAnswer {
   static constexpr const char* type_name = "apq.FinalAnswer";
   EvalScore val;
   EvalScore test;
-  NamedArrays weights;
+  NamedArrays weights;  // the state dict
+  float input_mean = 0.0f, input_stddev = 1.0f;
 };
 
 template <class Inspector>
@@ -55,7 +56,7 @@ typename Inspector::result_type inspect(Inspector& f, QuantAnswer& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, FinalAnswer& x) {
-  return f(x.val, x.test, x.weights);
+  return f(x.val, x.test, x.weights, x.input_mean, x.input_stddev);
 }
 
 }  // namespace apq

@@ -78,6 +78,8 @@ actors::WorkResult Workbench::finalize(const actors::WorkItem& item, const Super
   answer.val = score.val;
   answer.test = score.test;
   answer.weights = std::move(score.weights);
+  answer.input_mean = score.input_mean;
+  answer.input_stddev = score.input_stddev;
   actors::WorkResult r;
   r.answer = actors::make_payload(answer);
   return r;

@@ -98,7 +98,21 @@ with h5py.File(os.path.join(run, "final.h5"), "r") as f:
     ranks = list(f["report"]["rank"][:])
     check(ranks == list(range(len(methods))), f"final.h5: ranks {ranks}")
     for rank in ranks:
-        check(f"models/{rank}/weights" in f, f"final.h5: models/{rank}/weights missing")
+        net = f[f"models/{rank}"]
+        names = list(net["state_dict"])
+        check("blocks.0.dw.conv.weight" in names and "classifier.linear.weight" in names,
+              f"final.h5: models/{rank}/state_dict lacks PyTorch names, has {names[:4]}...")
+        blocks = net["blocks"]
+        columns = blocks.attrs["columns"].split(",")
+        check(blocks.shape == (len([n for n in names if n.endswith(".dw.conv.weight") and n.startswith("blocks.")]), 12),
+              f"final.h5: models/{rank}/blocks has shape {blocks.shape}")
+        kernel = columns.index("kernel")
+        for i, row in enumerate(blocks[()]):
+            k = net["state_dict"][f"blocks.{i}.dw.conv.weight"].shape[-1]
+            check(row[kernel] == k, f"final.h5: models/{rank}/blocks row {i} kernel {row[kernel]}, weights {k}")
+        check(net.attrs["input_stddev"] > 0, f"final.h5: models/{rank} has no input normalisation")
+        check(os.path.exists(os.path.join(run, "models", f"{rank}-{methods[rank]}.pt")),
+              f"models/{rank}-{methods[rank]}.pt missing")
 
 if problems:
     print("\n".join(problems))

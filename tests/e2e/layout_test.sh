@@ -9,6 +9,8 @@ grep -qE "joint \(rank [0-9]+\) vs random: validation [0-9.]+% vs [0-9.]+%" "$wo
 grep -qE "train: validation top-1 of the largest subnet [0-9.]+%, of the smallest [0-9.]+%" "$work/log" ||
   fail "no supernet quality line"
 "$PY" "$(dirname "$0")/check_layout.py" "$work/run" || fail "layout check"
+"$PY" "$(dirname "$0")/check_export.py" "$work/run" /usr/share/datasets/fashion-mnist "$APQ_SOURCE_DIR/docs/HDF5.md" ||
+  fail "the exported networks (python3-torch) or the documented examples"
 "$APQ_H5" summary "$work/run" > "$work/summary" || fail "apq-h5 summary"
 grep -q "fp-dataset" "$work/summary" || fail "apq-h5 summary does not list the fp dataset"
 echo "e2e layout: ok"

@@ -128,11 +128,21 @@ inline std::vector<QuantRecord> write_fixture_run(const std::string& dir, int qu
                      {1, "k5m48 | k3m48", "w4a8 w4a8", 0.84, 1.2, 0.3, 5e8, 0},
                      {2, "k5m32 | k3m48", "w2a8 w4a8", 0.83, 1.4, 0.35, 4e8, 0}});
   }
-  for (int rank = 0; rank < 3; ++rank)
-    add_final_entry(dir + "/final.h5", meta,
-                    {rank, "k5m" + std::to_string(48 - 8 * rank) + " | k3m48", "w4a8 w8a8", 0.86 - 0.01 * rank,
-                     0.85 - 0.012 * rank, 0.845 - 0.01 * rank, 1.9 - 0.3 * rank, 0.4, 8e8, 2,
-                     {{"w", {2}, {1, 2}}}});
+  for (int rank = 0; rank < 3; ++rank) {
+    FinalEntry e;
+    e.rank = rank;
+    e.arch = "k5m" + std::to_string(48 - 8 * rank) + " | k3m48";
+    e.policy = "w4a8 w8a8";
+    e.predicted_accuracy = 0.86 - 0.01 * rank;
+    e.val_accuracy = 0.85 - 0.012 * rank;
+    e.test_accuracy = 0.845 - 0.01 * rank;
+    e.latency_ms = 1.9 - 0.3 * rank;
+    e.energy_mj = 0.4;
+    e.bitops = 8e8;
+    e.fine_tune_epochs = 2;
+    e.state_dict = {{"w", {2}, {1, 2}}};
+    add_final_entry(dir + "/final.h5", meta, e);
+  }
   return quant;
 }
 

@@ -21,14 +21,17 @@ FinalEntry entry(std::int32_t rank) {
   e.energy_mj = 0.5;
   e.bitops = 1e9;
   e.fine_tune_epochs = 2;
-  e.weights = {{"w", {2}, {static_cast<float>(rank), 1.0f}}};
+  e.state_dict = {{"blocks.0.dw.conv.weight", {2}, {static_cast<float>(rank), 1.0f}}};
+  e.blocks = {{1, 0, 5, 8, 24, 16, 2, 0, 4, 6, 8, 4}, {2, 0, 3, 16, 48, 16, 1, 1, 8, 8, 8, 8}};
+  e.input_mean = 0.25f;
+  e.input_stddev = 0.5f;
   e.method = rank == 2 ? "uniform4" : "joint";
   e.val_images = 2000;
   e.test_images = 10000 + rank;
   return e;
 }
 
-TEST(FinalStore, EntriesRoundTripInRankOrderWithWeights) {
+TEST(FinalStore, EntriesRoundTripInRankOrderWithTheirNetworks) {
   test::ScratchDir dir;
   const std::string path = dir.file("final.h5");
   const RunMeta meta = test::sample_meta();
@@ -54,12 +57,38 @@ TEST(FinalStore, EntriesRoundTripInRankOrderWithWeights) {
   EXPECT_EQ(f.entries[1].method, "uniform4");
   EXPECT_EQ(f.entries[1].val_images, 2000);
   EXPECT_EQ(f.entries[1].test_images, 10002);
-  ASSERT_EQ(f.entries[1].weights.size(), 1u);
-  EXPECT_EQ(f.entries[1].weights[0].values, (std::vector<float>{2.0f, 1.0f}));
-  EXPECT_TRUE(read_final(path, false).entries[0].weights.empty());
+  ASSERT_EQ(f.entries[1].state_dict.size(), 1u);
+  EXPECT_EQ(f.entries[1].state_dict[0].values, (std::vector<float>{2.0f, 1.0f}));
+  ASSERT_EQ(f.entries[1].blocks.size(), 2u);
+  EXPECT_EQ(f.entries[1].blocks[1].mid_channels, 48);
+  EXPECT_EQ(f.entries[1].blocks[0].dw_a_bits, 4);
+  EXPECT_EQ(f.entries[1].blocks[1].residual, 1);
+  EXPECT_EQ(f.entries[1].input_stddev, 0.5f);
+  EXPECT_TRUE(read_final(path, false).entries[0].state_dict.empty());
+  EXPECT_EQ(read_final(path, false).entries[0].blocks.size(), 2u);
+  // PyTorch's names, unescaped, for h5py users; the block table says its columns.
   const RunFile raw = RunFile::open_read(path);
-  EXPECT_TRUE(raw.is_group("models/2/weights"));
+  EXPECT_TRUE(raw.exists("models/2/state_dict/blocks.0.dw.conv.weight"));
+  EXPECT_EQ(raw.open_dataset("models/2/blocks").string_attr("columns"),
+            "slot,stage,kernel,in_channels,mid_channels,out_channels,stride,residual,pw_w_bits,pw_a_bits,dw_w_bits,dw_a_bits");
   EXPECT_EQ(raw.string_attr("schema"), "apq-actors/final");
+}
+
+TEST(FinalStore, FilesFromBeforeTheStateDictNamesReadTheSame) {
+  test::ScratchDir dir;
+  const std::string path = dir.file("final.h5");
+  const RunMeta meta = test::sample_meta();
+  add_final_entry(path, meta, entry(0));
+  {  // Rewrite the model group as older files have it: "model/"-prefixed names under weights.
+    h5::File file = h5::File::open_rw(path);
+    file.remove("models/0");
+    write_named_arrays(file, "models/0/weights", {{"model/blocks.0.dw.conv.weight", {2}, {0.0f, 1.0f}}});
+  }
+  const FinalFile f = read_final(path, true);
+  ASSERT_EQ(f.entries[0].state_dict.size(), 1u);
+  EXPECT_EQ(f.entries[0].state_dict[0].name, "blocks.0.dw.conv.weight");
+  EXPECT_TRUE(f.entries[0].blocks.empty());
+  EXPECT_EQ(f.entries[0].input_stddev, 0.0f);  // not recorded: the exporter takes supernet.h5's
 }
 
 }  // namespace

@@ -1,0 +1,76 @@
+#include "launch/final_models.hpp"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "kernels/torchscript_export.hpp"
+
+namespace apq {
+
+std::vector<FinalBlock> final_blocks(const SearchSpace& space, const Arch& arch, const Policy& policy) {
+  std::vector<FinalBlock> out;
+  for (int s = 0; s < space.num_slots(); ++s) {
+    if (!space.is_active(arch, s)) continue;
+    const BlockSlot& slot = space.slots()[s];
+    const BlockBits& bits = policy.blocks.at(s);
+    FinalBlock b;
+    b.slot = s;
+    b.stage = slot.stage;
+    b.kernel = arch.kernel.at(s);
+    b.in_channels = slot.in_channels;
+    b.mid_channels = arch.mid.at(s);
+    b.out_channels = slot.out_channels;
+    b.stride = slot.stride;
+    b.residual = slot.stride == 1 && slot.in_channels == slot.out_channels;  // as kernels/subnet.cpp
+    b.pw_w_bits = bits.pw_w;
+    b.pw_a_bits = bits.pw_a;
+    b.dw_w_bits = bits.dw_w;
+    b.dw_a_bits = bits.dw_a;
+    out.push_back(b);
+  }
+  return out;
+}
+
+std::string model_file(const RunContext& ctx, const FinalEntry& entry) {
+  return ctx.file("models/" + std::to_string(entry.rank) + "-" + entry.method + ".pt");
+}
+
+namespace {
+
+// final.h5 files written before each model kept its input normalisation: supernet.h5 has it.
+void take_normalisation_from_supernet(const RunContext& ctx, FinalEntry& e) {
+  const h5::File file = h5::File::open(ctx.file("supernet.h5"));
+  const auto norm = file.open_group("weights").read<float>(escape_array_name("data/normalisation"));
+  if (norm.size() != 2) throw std::runtime_error(ctx.file("supernet.h5") + ": malformed data/normalisation");
+  e.input_mean = norm[0];
+  e.input_stddev = norm[1];
+}
+
+}  // namespace
+
+std::vector<std::string> export_final_models(const RunContext& ctx) {
+  std::vector<std::string> written;
+  const std::string final_path = ctx.file("final.h5");
+  if (!std::filesystem::exists(final_path)) return written;
+  std::filesystem::create_directories(ctx.file("models"));
+  const FinalFile final_file = read_final(final_path, true);
+  for (FinalEntry e : final_file.entries) {
+    const std::string path = model_file(ctx, e);
+    if (std::filesystem::exists(path)) continue;
+    if (!(e.input_stddev > 0)) take_normalisation_from_supernet(ctx, e);
+    ModelExport model;
+    model.arch = parse_arch(*ctx.space, e.arch);
+    model.policy = parse_policy(*ctx.space, model.arch, e.policy);
+    model.arch_text = e.arch;
+    model.policy_text = e.policy;
+    model.state_dict = e.state_dict;
+    model.input_mean = e.input_mean;
+    model.input_stddev = e.input_stddev;
+    model.per_tensor_weights = ctx.pipeline().finalize.job.per_tensor_weights;
+    write_torchscript_model(*ctx.space, model, path);
+    written.push_back(path);
+  }
+  return written;
+}
+
+}  // namespace apq

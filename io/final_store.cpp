@@ -87,7 +87,8 @@ void read_model(const h5::Group& models, FinalEntry& e, bool with_weights) {
   if (with_weights) e.state_dict = read_state_dict(model);
 }
 
-void write_final(const std::string& path, const RunMeta& meta, const std::vector<FinalEntry>& entries) {
+void write_final(const std::string& path, const RunMeta& meta, const std::vector<FinalEntry>& entries,
+                 const std::vector<std::int32_t>& val_indices) {
   h5::File file = h5::File::create(path);
   stamp_run_file(file, run_kind::final_models, meta);
   create_columns(file, "report", report_columns());
@@ -107,6 +108,7 @@ void write_final(const std::string& path, const RunMeta& meta, const std::vector
   append_field(report, "method", entries, [](const E& e) { return e.method; });
   append_field(report, "val_images", entries, [](const E& e) { return e.val_images; });
   append_field(report, "test_images", entries, [](const E& e) { return e.test_images; });
+  if (!val_indices.empty()) file.write("val_indices", {static_cast<std::int64_t>(val_indices.size())}, val_indices);
   file.create_group("models");
   for (const auto& e : entries) write_model(file, e);
   file.commit();
@@ -114,19 +116,23 @@ void write_final(const std::string& path, const RunMeta& meta, const std::vector
 
 }  // namespace
 
-void add_final_entry(const std::string& path, const RunMeta& meta, const FinalEntry& entry) {
+void add_final_entry(const std::string& path, const RunMeta& meta, const FinalEntry& entry,
+                     const std::vector<std::int32_t>& val_indices) {
   if (entry.rank < 0) throw std::invalid_argument(path + ": final entry with negative rank");
   std::vector<FinalEntry> entries;
+  std::vector<std::int32_t> indices = val_indices;
   if (h5::file_exists(path)) {
     check_same_run_if_exists(path, run_kind::final_models, meta);
-    entries = read_final(path, true).entries;
+    FinalFile existing = read_final(path, true);
+    entries = std::move(existing.entries);
+    if (indices.empty()) indices = std::move(existing.val_indices);
   }
   for (const auto& e : entries)
     if (e.rank == entry.rank)
       throw std::invalid_argument(path + ": rank " + std::to_string(entry.rank) + " is already stored");
   entries.push_back(entry);
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.rank < b.rank; });
-  write_final(path, meta, entries);
+  write_final(path, meta, entries, indices);
 }
 
 FinalFile read_final(const std::string& path, bool with_weights) {
@@ -154,6 +160,7 @@ FinalFile read_final(const std::string& path, bool with_weights) {
   const auto method = read_string_column(r, "method", n);
   const auto val_images = read_column<std::int64_t>(r, "val_images", n);
   const auto test_images = read_column<std::int64_t>(r, "test_images", n);
+  if (file.exists("val_indices")) out.val_indices = file.read<std::int32_t>("val_indices");
   const h5::Group models = file.open_group("models");
   for (std::size_t i = 0; i < rank.size(); ++i) {
     FinalEntry e;

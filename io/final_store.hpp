@@ -44,13 +44,17 @@ struct FinalEntry {
   float input_mean = 0.0f, input_stddev = 0.0f;
 };
 
-// Adds one candidate, keeping the others; throws (file untouched) if its rank is already stored
-// or the file belongs to another run.
-void add_final_entry(const std::string& path, const RunMeta& meta, const FinalEntry& entry);
+// Adds one candidate, keeping the others, and records val_indices (the validation images); throws
+// (file untouched) if its rank is already stored or the file belongs to another run.
+void add_final_entry(const std::string& path, const RunMeta& meta, const FinalEntry& entry,
+                     const std::vector<std::int32_t>& val_indices = {});
 
 struct FinalFile {
   RunMeta meta;
   std::vector<FinalEntry> entries;  // in rank order
+  // The validation images behind val_accuracy, as indices into the training file (/val_indices;
+  // empty in files written before it was kept).
+  std::vector<std::int32_t> val_indices;
 };
 FinalFile read_final(const std::string& path, bool with_weights);
 

@@ -201,6 +201,7 @@ DataSplits load_splits(const DataConfig& config) {
   DataSplits out;
   out.train = apply_subset(subset(training, split.train), config.subset_train, "subset_train", "train");
   out.val = apply_subset(subset(training, split.val), config.subset_val, "subset_val", "validation");
+  out.val_indices.assign(split.val.begin(), split.val.begin() + out.val.count);
   out.test = apply_subset(std::move(test), config.subset_test, "subset_test", "test");
   return out;
 }

@@ -61,6 +61,7 @@ struct DataConfig {
 
 struct DataSplits {
   ImageSet train, val, test;
+  std::vector<std::int32_t> val_indices;  // val's images as indices into the training file, in order
 };
 
 // Loads the training file, splits it (stratified by class, shuffled, from the seed) into train and

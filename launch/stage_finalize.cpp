@@ -138,7 +138,7 @@ void finalize_stage(const RunContext& ctx, actors::Node& node) {
     e.bitops = c.bitops;
     const QuantJobConfig& job = ctx.pipeline().finalize.job;
     e.fine_tune_epochs = static_cast<std::int64_t>(job.finetune_steps) * job.batch_size / std::max(1, ctx.data.train.count);
-    add_final_entry(path, ctx.meta, e);
+    add_final_entry(path, ctx.meta, e, ctx.data.val_indices);
   });
   const auto exported = export_final_models(ctx);
   if (!exported.empty())

@@ -113,6 +113,8 @@ TEST(Split, SubsetsTakeTheFirstImagesOfEachSplit) {
   const ImageSet head = subset(train, std::vector<int>(split.train.begin(), split.train.begin() + 256));
   EXPECT_EQ(small.train.pixels, head.pixels);
   EXPECT_EQ(small.train.labels, head.labels);
+  ASSERT_EQ(small.val_indices.size(), 64u);  // where each validation image comes from
+  EXPECT_EQ(subset(train, std::vector<int>(small.val_indices.begin(), small.val_indices.end())).pixels, small.val.pixels);
   const ImageSet test_head =
       read_idx(kFashion + "/t10k-images-idx3-ubyte.gz", kFashion + "/t10k-labels-idx1-ubyte.gz");
   EXPECT_TRUE(std::equal(small.test.pixels.begin(), small.test.pixels.end(), test_head.pixels.begin()));

@@ -36,8 +36,8 @@ TEST(FinalStore, EntriesRoundTripInRankOrderWithTheirNetworks) {
   const std::string path = dir.file("final.h5");
   const RunMeta meta = test::sample_meta();
   EXPECT_TRUE(final_ranks(path, meta).empty());
-  add_final_entry(path, meta, entry(2));
-  add_final_entry(path, meta, entry(0));
+  add_final_entry(path, meta, entry(2), {7, 3, 9});
+  add_final_entry(path, meta, entry(0));  // keeps the indices
   EXPECT_EQ(final_ranks(path, meta), (std::set<std::int32_t>{0, 2}));
   const std::string before = test::read_text(path);
   EXPECT_EQ(error_of([&] { add_final_entry(path, meta, entry(2)); }), path + ": rank 2 is already stored");
@@ -57,6 +57,7 @@ TEST(FinalStore, EntriesRoundTripInRankOrderWithTheirNetworks) {
   EXPECT_EQ(f.entries[1].method, "uniform4");
   EXPECT_EQ(f.entries[1].val_images, 2000);
   EXPECT_EQ(f.entries[1].test_images, 10002);
+  EXPECT_EQ(f.val_indices, (std::vector<std::int32_t>{7, 3, 9}));
   ASSERT_EQ(f.entries[1].state_dict.size(), 1u);
   EXPECT_EQ(f.entries[1].state_dict[0].values, (std::vector<float>{2.0f, 1.0f}));
   ASSERT_EQ(f.entries[1].blocks.size(), 2u);

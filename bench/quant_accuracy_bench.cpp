@@ -4,7 +4,6 @@
 //   uniform 8-, 6- and 4-bit policies after that same fine-tune,
 // all on the validation split. The baseline (full precision) is measured in the same run.
 // Usage: quant_accuracy_bench [--train-steps N] [--finetune-steps N] [--threads T] [--data DIR]
-#include <malloc.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -14,13 +13,12 @@
 #include "kernels/evaluation.hpp"
 #include "kernels/quant_subnet.hpp"
 #include "kernels/supernet.hpp"
+#include "launch/process.hpp"
 
 using namespace apq;
 
 int main(int argc, char** argv) {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 64 << 20);
+  apq::tune_allocator();
   int train_steps = 600, finetune_steps = 100, threads = 2;
   DataConfig data;
   data.subset_train = 20000;

@@ -4,7 +4,6 @@
 //   2. cost evaluation: the precomputed lookup (CostModel::costs) vs pricing every layer;
 //   3. the BitFusion-style model and the host-measured table for the smallest and largest nets.
 // Usage: quant_bench [--steps N] [--batch B] [--threads T] [--rounds R] [--data DIR]
-#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,6 +19,7 @@
 #include "kernels/host_latency.hpp"
 #include "kernels/quant_subnet.hpp"
 #include "kernels/supernet.hpp"
+#include "launch/process.hpp"
 
 using namespace apq;
 
@@ -46,9 +46,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // see docs STACK.md: LibTorch CPU speed depends on it
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 64 << 20);
+  apq::tune_allocator();
   int steps = 30, batch = 64, threads = 1, rounds = 3;
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -9,7 +9,6 @@
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/mm.h>
 #include <ATen/ops/randn.h>
-#include <malloc.h>
 
 #include <chrono>
 #include <ctime>
@@ -26,6 +25,7 @@
 #include "kernels/predictor.hpp"
 #include "kernels/staged_search.hpp"
 #include "kernels/synthetic_accuracy.hpp"
+#include "launch/process.hpp"
 
 using namespace apq;
 using Clock = std::chrono::steady_clock;
@@ -279,9 +279,7 @@ void run_case(const char* name, const SpaceSpec& spec, int generations) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 64 << 20);
+  apq::tune_allocator();
   set_compute_threads(1);
   const int generations = argc > 1 ? std::atoi(argv[1]) : 300;
   if (generations < 2) {

@@ -3,7 +3,6 @@
 // default Fashion-MNIST space, in the same run. Goal: elastic >= 0.9x static.
 //   build/bench/supernet_bench [--threads 2] [--batch 128] [--seconds 8]
 // (seconds of training steps per subnet, half as long for evaluation; median of interleaved steps)
-#include <malloc.h>
 #include <unistd.h>
 #include <torch/torch.h>
 
@@ -21,6 +20,7 @@
 #include "kernels/subnet.hpp"
 #include "kernels/supernet.hpp"
 #include "kernels/supernet_training.hpp"
+#include "launch/process.hpp"
 
 namespace {
 
@@ -103,9 +103,7 @@ int main(int argc, char** argv) {
     setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
     execv("/proc/self/exe", argv);  // returns only on failure: carry on with the default policy
   }
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 64 << 20);
+  apq::tune_allocator();
   int threads = 2, batch = 128;
   double seconds = 8.0;
   for (int i = 1; i + 1 < argc; i += 2) {

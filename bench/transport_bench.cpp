@@ -11,7 +11,6 @@
 // Then the throughput of 100k small one-way messages, counted on arrival (none may be lost).
 //   transport_bench [ROUNDS] [--latency-only]   (the latter: small round trips only, 50x as
 //   many, for a profiler: perf record on rank 1 sees little else)
-#include <malloc.h>
 #include <mpi.h>
 
 #include <algorithm>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "actors/node.hpp"
+#include "launch/process.hpp"
 
 using namespace apq::actors;
 using Clock = std::chrono::steady_clock;
@@ -325,9 +325,7 @@ NodeFigures measure_node(int rank, int provided, bool latency_only) {
 int main(int argc, char** argv) {
   // The allocator settings of launch/process (docs/STACK.md): large buffers come from the
   // heap and are reused instead of being mapped and faulted in for every message.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 64 << 20);
+  apq::tune_allocator();
   int provided = 0, rank = 0, size = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);

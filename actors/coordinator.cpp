@@ -17,11 +17,18 @@ namespace apq::actors {
 namespace {
 
 using tick_atom = caf::atom_constant<caf::atom("apq_tick")>;
+using backup_atom = caf::atom_constant<caf::atom("apq_backup")>;
 using Clock = std::chrono::steady_clock;
+
+struct Copy {  // one try of an item in flight
+  std::size_t worker = 0;
+  Clock::time_point since;
+};
 
 struct Pending {
   WorkItem item;
   RetryHistory history;
+  std::vector<Copy> copies;  // in flight: one, or two once a backup went out
 };
 
 struct Core {
@@ -39,6 +46,7 @@ struct Core {
   std::deque<std::uint64_t> queue;                     // waiting for a worker
   std::vector<int> in_flight;
   std::map<std::uint64_t, WorkResult> results;
+  std::vector<double> try_seconds;  // dispatch-to-result time of every finished try
   StageReport report;
   std::size_t total = 0;
   Clock::time_point start;
@@ -53,6 +61,15 @@ struct Core {
 };
 
 void dispatch(caf::event_based_actor* self, const std::shared_ptr<Core>& core);
+
+// Removes worker w's copy of p from the in-flight list and returns how long it ran.
+double finish_copy(Pending& p, std::size_t w) {
+  auto copy = std::find_if(p.copies.begin(), p.copies.end(), [w](const Copy& c) { return c.worker == w; });
+  if (copy == p.copies.end()) return 0.0;
+  const double seconds = std::chrono::duration<double>(Clock::now() - copy->since).count();
+  p.copies.erase(copy);
+  return seconds;
+}
 
 // Hands a final result to the stage's on_result hook; if the hook throws, the stage ends with
 // that error (the caller of run_stage sees it) and false is returned.
@@ -75,7 +92,11 @@ void on_result(caf::event_based_actor* self, const std::shared_ptr<Core>& core, 
   Core& c = *core;
   --c.in_flight[w];
   auto it = c.pending.find(result.id);
-  if (it == c.pending.end()) return;  // cannot happen: one try per item is in flight at a time
+  if (it == c.pending.end()) {  // the losing copy of an item a backup (or its original) finished
+    if (c.running) dispatch(self, core);
+    return;
+  }
+  c.try_seconds.push_back(finish_copy(it->second, w));
   if (result.status == WorkStatus::fatal) {
     // No retry can fix it and no item is to blame: stop the stage, record nothing.
     c.running = false;
@@ -93,7 +114,9 @@ void on_result(caf::event_based_actor* self, const std::shared_ptr<Core>& core, 
     p.history.failed_ranks.insert(c.workers[w].rank);
     p.history.failed_workers.insert(w);
     const int tries = static_cast<int>(p.item.attempt) + 1;
-    if (tries < c.options.max_attempts) {
+    if (!p.copies.empty()) {
+      // Its other copy is still running: that one decides.
+    } else if (tries < c.options.max_attempts) {
       p.item.attempt = static_cast<std::uint32_t>(tries);
       c.queue.push_front(result.id);  // retry soon, on another worker
     } else {
@@ -117,6 +140,63 @@ void on_result(caf::event_based_actor* self, const std::shared_ptr<Core>& core, 
   dispatch(self, core);
 }
 
+// Sends item id to worker w and tracks the copy.
+void send_copy(caf::event_based_actor* self, const std::shared_ptr<Core>& core, std::size_t w, std::uint64_t id) {
+  Core& c = *core;
+  Pending& p = c.pending.at(id);
+  p.copies.push_back({w, Clock::now()});
+  ++c.in_flight[w];
+  const Address worker = c.workers[w];
+  c.router.request(self, worker, p.item)
+      .then([self, core, w](WorkResult& r) { on_result(self, core, w, std::move(r)); },
+            [self, core, w, id, worker](caf::error& err) {
+              WorkResult r;
+              r.id = id;
+              r.status = WorkStatus::failed;
+              r.error = "no answer from " + to_string(worker) + ": " + self->system().render(err);
+              r.rank = worker.rank;
+              r.attempt = core->pending.count(id) ? core->pending.at(id).item.attempt : 0;
+              on_result(self, core, w, std::move(r));
+            });
+}
+
+double median(std::vector<double> v) {
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+// With nothing queued, each idle worker takes a second copy of the item that has been in flight
+// the longest past the backup threshold (one backup per item; on another rank when one is idle).
+void send_backups(caf::event_based_actor* self, const std::shared_ptr<Core>& core) {
+  Core& c = *core;
+  if (!(c.options.backup_factor > 0) || c.try_seconds.empty()) return;
+  const double threshold = std::max(c.options.backup_min_seconds, c.options.backup_factor * median(c.try_seconds));
+  const auto now = Clock::now();
+  for (std::size_t w = 0; w < c.workers.size(); ++w) {
+    if (c.in_flight[w] > 0) continue;
+    std::uint64_t best = 0;
+    double longest = threshold;
+    bool found = false;
+    for (const auto& [id, p] : c.pending) {
+      if (p.copies.size() != 1 || p.copies[0].worker == w) continue;
+      const double running = std::chrono::duration<double>(now - p.copies[0].since).count();
+      const bool other_rank = c.workers[p.copies[0].worker].rank != c.workers[w].rank;
+      if (running > longest || (found && running == longest && other_rank)) {
+        best = id;
+        longest = running;
+        found = true;
+      }
+    }
+    if (!found) continue;
+    const Address& slow = c.workers[c.pending.at(best).copies[0].worker];
+    c.options.progress(c.options.name + ": item " + std::to_string(best) + " has been on " + to_string(slow) + " for " +
+                       std::to_string(static_cast<long long>(longest)) + " s; backup copy sent to " +
+                       to_string(c.workers[w]));
+    ++c.report.backups;
+    send_copy(self, core, w, best);
+  }
+}
+
 void dispatch(caf::event_based_actor* self, const std::shared_ptr<Core>& core) {
   Core& c = *core;
   for (int round = 0; round < c.options.in_flight_per_worker; ++round) {
@@ -127,24 +207,12 @@ void dispatch(caf::event_based_actor* self, const std::shared_ptr<Core>& core) {
                           c.workers.size());
       });
       if (pick == c.queue.end()) continue;
-      const WorkItem& item = c.pending.at(*pick).item;
+      const std::uint64_t id = *pick;
       c.queue.erase(pick);
-      ++c.in_flight[w];
-      const std::uint64_t id = item.id;
-      const Address worker = c.workers[w];
-      c.router.request(self, worker, item)
-          .then([self, core, w](WorkResult& r) { on_result(self, core, w, std::move(r)); },
-                [self, core, w, id, worker](caf::error& err) {
-                  WorkResult r;
-                  r.id = id;
-                  r.status = WorkStatus::failed;
-                  r.error = "no answer from " + to_string(worker) + ": " + self->system().render(err);
-                  r.rank = worker.rank;
-                  r.attempt = core->pending.count(id) ? core->pending.at(id).item.attempt : 0;
-                  on_result(self, core, w, std::move(r));
-                });
+      send_copy(self, core, w, id);
     }
   }
+  if (c.queue.empty()) send_backups(self, core);
 }
 
 caf::behavior coordinator(caf::event_based_actor* self, std::shared_ptr<Core> core) {
@@ -162,12 +230,18 @@ caf::behavior coordinator(caf::event_based_actor* self, std::shared_ptr<Core> co
         c.running = true;
         dispatch(self, core);
         self->delayed_send(self, c.interval(), tick_atom::value);
+        if (c.options.backup_factor > 0) self->delayed_send(self, std::chrono::seconds(1), backup_atom::value);
         return c.promise;
       },
       [self, core](tick_atom) {
         if (!core->running) return;
         core->print_progress();
         self->delayed_send(self, core->interval(), tick_atom::value);
+      },
+      [self, core](backup_atom) {  // stalled workers send no results that would trigger a dispatch
+        if (!core->running) return;
+        if (core->queue.empty()) send_backups(self, core);
+        self->delayed_send(self, std::chrono::seconds(1), backup_atom::value);
       },
   };
 }
@@ -219,6 +293,8 @@ caf::actor spawn_coordinator(caf::actor_system& system, Router router,
     throw std::invalid_argument("stage " + options.name + ": in_flight_per_worker must be >= 1");
   if (!(options.progress_interval_seconds > 0))
     throw std::invalid_argument("stage " + options.name + ": progress interval must be > 0");
+  if (!(options.backup_factor >= 0) || !(options.backup_min_seconds >= 0))
+    throw std::invalid_argument("stage " + options.name + ": backup factor and minimum must be >= 0");
   if (workers.empty() && !items.empty())
     throw std::invalid_argument("stage " + options.name + ": no workers to run " +
                                 std::to_string(items.size()) + " items");
@@ -232,7 +308,7 @@ caf::actor spawn_coordinator(caf::actor_system& system, Router router,
   for (auto& item : items) {
     const std::uint64_t id = item.id;
     item.attempt = 0;
-    if (!core->pending.emplace(id, Pending{std::move(item), {}}).second)
+    if (!core->pending.emplace(id, Pending{std::move(item), {}, {}}).second)
       throw std::invalid_argument("stage " + core->options.name + ": item id " +
                                   std::to_string(id) + " appears twice");
     core->queue.push_back(id);

@@ -4,6 +4,11 @@
 // first, when there is one) up to `max_attempts` tries, then records it as failed with its
 // reason. A fatal result (an error no retry can fix) ends the stage at once with that error,
 // recording nothing. Prints "stage: done/total (rate/s, ETA ...)" every progress interval.
+// Backup tasks (as MapReduce does for stragglers): once nothing waits for a worker, an item in
+// flight far longer than the finished items took (a slow, stalled or stopped worker) gets a second
+// copy on an idle worker, another rank first; the first result wins and the other is dropped, so
+// each item still reaches on_result once. Items are deterministic in their seed, so either copy
+// gives the same answer.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -25,6 +30,10 @@ struct StageOptions {
   int max_attempts = 3;          // tries per item, first one included
   int in_flight_per_worker = 2;  // queued at a worker while it computes, hides round trips
   double progress_interval_seconds = 10.0;
+  // A backup copy goes out for an item in flight longer than backup_factor x the median time of
+  // the finished tries and at least backup_min_seconds; backup_factor 0 turns backups off.
+  double backup_factor = 4.0;
+  double backup_min_seconds = 5.0;
   std::function<void(const std::string&)> progress;  // default: one line on stdout
   // Called on the coordinator as each item's final result arrives (ok, or failed after its
   // last attempt), so a writer can append it at once: a crash then loses only items in flight.
@@ -37,6 +46,7 @@ struct StageReport {
   std::vector<WorkResult> results;          // exactly one per item, sorted by id
   std::vector<WorkResult> failed_attempts;  // every failed try, in the order they came back
   std::size_t failed = 0;                   // items whose last try failed
+  std::size_t backups = 0;                  // backup copies sent (their losing results are dropped)
   double seconds = 0;
   const WorkResult* find(std::uint64_t id) const;  // nullptr if the id was not in the stage
 };

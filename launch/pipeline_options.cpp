@@ -57,6 +57,10 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(runtime, "runtime.heartbeat-seconds", o.runtime.heartbeat_seconds, "seconds between heartbeats of the ranks");
   key(runtime, "runtime.heartbeat-timeout", o.runtime.heartbeat_timeout,
       "a rank silent this many seconds (stopped, hung, lost) stops the job with a line naming it; 0 = off");
+  key(runtime, "runtime.backup-factor", o.runtime.backup_factor,
+      "an item in flight this many times longer than the median finished item gets a backup copy on an idle worker "
+      "(the first result wins); 0 = off");
+  key(runtime, "runtime.backup-min-seconds", o.runtime.backup_min_seconds, "no backup copy for an item in flight less than this");
 
   TrainConfig& t = o.train;
   text.phase_steps = join_ints(std::vector<int>(t.phase_steps.begin(), t.phase_steps.end()));
@@ -152,6 +156,8 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
   require(o.runtime.workers_per_rank > 0, "runtime.workers-per-rank must be positive");
   require(o.runtime.max_attempts > 0, "runtime.max-attempts must be positive");
   require(o.runtime.heartbeat_timeout >= 0, "runtime.heartbeat-timeout must be >= 0 (0 = off)");
+  require(o.runtime.backup_factor >= 0, "runtime.backup-factor must be >= 0 (0 = off)");
+  require(o.runtime.backup_min_seconds >= 0, "runtime.backup-min-seconds must be >= 0");
   require(o.runtime.heartbeat_timeout == 0 ||
               (o.runtime.heartbeat_seconds > 0 && o.runtime.heartbeat_seconds < o.runtime.heartbeat_timeout),
           "runtime.heartbeat-seconds must be positive and shorter than runtime.heartbeat-timeout");

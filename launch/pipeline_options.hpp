@@ -20,6 +20,10 @@ struct RuntimeOptions {
   // stops the job with one line naming it and its node, instead of a silent hang. 0 = off.
   double heartbeat_seconds = 1;
   double heartbeat_timeout = 30;
+  // Backup tasks (actors/coordinator.hpp): an item in flight longer than backup_factor x the
+  // median finished item, and at least backup_min_seconds, gets a second copy on an idle worker.
+  double backup_factor = 4;
+  double backup_min_seconds = 5;
 };
 
 struct CollectFpOptions {

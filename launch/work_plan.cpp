@@ -40,10 +40,13 @@ void run_items(const RunContext& ctx, actors::Node& node, const std::string& tas
   options.name = task;
   options.max_attempts = ctx.pipeline().runtime.max_attempts;
   options.progress_interval_seconds = ctx.pipeline().runtime.progress_seconds;
+  options.backup_factor = ctx.pipeline().runtime.backup_factor;
+  options.backup_min_seconds = ctx.pipeline().runtime.backup_min_seconds;
   options.on_result = [&](const actors::WorkResult& r) { sink(r, by_id.at(r.id)); };
   const actors::StageReport report = actors::run_stage(node, run_layout(ctx).workers(), std::move(items), options);
   say(ctx, task + ": " + std::to_string(report.results.size() - report.failed) + " done, " + std::to_string(report.failed) +
-               " failed, in " + actors::format_duration(report.seconds));
+               " failed, in " + actors::format_duration(report.seconds) +
+               (report.backups ? ", " + std::to_string(report.backups) + " backup copies sent for slow items" : ""));
   for (const auto& r : report.results)
     if (r.status == actors::WorkStatus::failed) say(ctx, task + ": item " + std::to_string(r.id) + " failed: " + r.error);
   // One bad item is the item's; most items failing is the setup's: do not call the stage done.

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "actors/coordinator.hpp"
@@ -38,6 +40,20 @@ bool eventually(F condition) {
 void add_workers(Node& node, const Layout& layout, const WorkFn& fn) {
   for (const auto& a : layout.workers_on(node.rank()))
     node.add(a.name, spawn_worker(node.system(), fn, node.rank(), std::stoi(a.name.substr(9))));
+}
+
+// Workers answering each item with its id; worker 0 first stalls for stall_ms on every item.
+void add_workers_with_stalled_first(Node& node, const Layout& layout, int stall_ms) {
+  for (const auto& a : layout.workers_on(node.rank())) {
+    const int index = std::stoi(a.name.substr(9));
+    const WorkFn fn = [index, stall_ms](const WorkItem& item) {
+      if (index == 0) std::this_thread::sleep_for(std::chrono::milliseconds(stall_ms));
+      WorkResult r;
+      r.values = {static_cast<double>(item.id)};
+      return r;
+    };
+    node.add(a.name, spawn_worker(node.system(), fn, node.rank(), index));
+  }
 }
 
 TEST(Node, RefusesAThreadLevelBelowSerialized) {
@@ -88,6 +104,53 @@ TEST(Node, StageRetriesAFailedItemOnAnotherWorkerAndRecordsPermanentFailures) {
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(lines.back().rfind("unit: 18/18 (", 0), 0u) << lines.back();
   EXPECT_NE(lines.back().find("1 failed"), std::string::npos);
+  node.shutdown_all();
+  EXPECT_EQ(node.wait(), 0);
+}
+
+TEST(Node, ItemsOnAStalledWorkerGetBackupCopiesAndReachTheSinkOnce) {
+  Node node(MPI_COMM_WORLD, g_thread_level);
+  const Layout layout({node.size(), 2, 0});
+  add_workers_with_stalled_first(node, layout, 2500);
+  node.start();
+  StageOptions options;
+  options.name = "unit";
+  options.backup_factor = 4;
+  options.backup_min_seconds = 0.2;
+  std::vector<std::string> lines;
+  options.progress = [&lines](const std::string& line) { lines.push_back(line); };
+  std::map<std::uint64_t, int> delivered;
+  options.on_result = [&delivered](const WorkResult& r) { ++delivered[r.id]; };
+  const StageReport report = run_stage(node, layout.workers(), make_items(ids_to_run(8, {}), 3, "unit"), options);
+  ASSERT_EQ(report.results.size(), 8u);
+  EXPECT_EQ(report.failed, 0u);
+  // The two items queued at the stalled worker were finished by backups on the other one,
+  // before the stalled worker answered; each reached the sink exactly once.
+  EXPECT_EQ(report.backups, 2u);
+  for (const auto& r : report.results) {
+    EXPECT_EQ(r.worker, 1) << r.id;
+    EXPECT_EQ(r.values, std::vector<double>{static_cast<double>(r.id)});
+    EXPECT_EQ(delivered[r.id], 1) << r.id;
+  }
+  EXPECT_EQ(delivered.size(), 8u);
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(),
+                          [](const std::string& l) { return l.find("backup copy sent to") != std::string::npos; }));
+  node.shutdown_all();
+  EXPECT_EQ(node.wait(), 0);
+}
+
+TEST(Node, BackupsOffLeaveAStalledWorkersItemsToIt) {
+  Node node(MPI_COMM_WORLD, g_thread_level);
+  const Layout layout({node.size(), 2, 0});
+  add_workers_with_stalled_first(node, layout, 1500);
+  node.start();
+  StageOptions options;
+  options.name = "unit";
+  options.backup_factor = 0;
+  options.progress = [](const std::string&) {};
+  const StageReport report = run_stage(node, layout.workers(), make_items(ids_to_run(6, {}), 3, "unit"), options);
+  EXPECT_EQ(report.backups, 0u);
+  EXPECT_EQ(std::count_if(report.results.begin(), report.results.end(), [](const WorkResult& r) { return r.worker == 0; }), 2);
   node.shutdown_all();
   EXPECT_EQ(node.wait(), 0);
 }

@@ -2,31 +2,43 @@
 # A rank stopped with SIGSTOP in the middle of dataset collection (a hung node, an NFS stall) must
 # not hang the job: it stops, non-zero, with one line naming the rank and its node, once the
 # heartbeat timeout has passed; rerunning the same command completes with every item once.
+# Then, with a longer timeout, the items in flight on the stopped rank are finished by backup
+# copies on rank 0: the stage completes, every item once, before the job stops.
 source "$(dirname "$0")/lib.sh"
+
+# rank_pid N: the pid of rank N of the job in session $group.
+rank_pid() {
+  for pid in $(pgrep -s "$group"); do
+    if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then echo "$pid"; fi
+  done
+}
+
+# wait_for_end PID_TO_RESUME: waits for the job to end (at most 120 s: a liveness bound, not a
+# speed limit) and sets $status.
+wait_for_end() {
+  while kill -0 "$group" 2>/dev/null; do
+    if [ $((SECONDS - stopped_at)) -gt 120 ]; then
+      kill -CONT "$1" 2>/dev/null; kill -9 -- -"$group" 2>/dev/null
+      cat "$work/first.log"; fail "the job still waits 120 s after rank 1 was stopped"
+    fi
+    sleep 0.2
+  done
+  status=0
+  wait "$group" || status=$?
+  kill -9 "$1" 2>/dev/null || true
+}
+
 samples=2000
 timeout=4
 args=(--collect-fp.samples "$samples" --collect-fp.calib-images 256 --runtime.heartbeat-timeout "$timeout"
       --runtime.heartbeat-seconds 0.5)
 
 start_collecting 30 "${args[@]}"
-rank1=""
-for pid in $(pgrep -s "$group"); do
-  if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1"; then rank1=$pid; fi
-done
+rank1=$(rank_pid 1)
 [ -n "$rank1" ] || { kill -9 -- -"$group"; fail "rank 1's process not found"; }
 kill -STOP "$rank1"
 stopped_at=$SECONDS
-# A liveness bound, not a speed limit: without heartbeats the job would wait here forever.
-while kill -0 "$group" 2>/dev/null; do
-  if [ $((SECONDS - stopped_at)) -gt 120 ]; then
-    kill -CONT "$rank1" 2>/dev/null; kill -9 -- -"$group" 2>/dev/null
-    cat "$work/first.log"; fail "the job still waits 120 s after rank 1 was stopped"
-  fi
-  sleep 0.2
-done
-status=0
-wait "$group" || status=$?
-kill -9 "$rank1" 2>/dev/null || true
+wait_for_end "$rank1"  # without heartbeats the job would wait forever
 [ "$status" -ne 0 ] || { cat "$work/first.log"; fail "the job exited 0 with a stopped rank"; }
 grep -qE "rank 1 on node [^ ]+ sent nothing for [0-9.]+ s \(stopped, hung or lost; heartbeat timeout $timeout s\)" \
   "$work/first.log" || { cat "$work/first.log"; fail "no line naming the stopped rank and its node"; }
@@ -36,4 +48,20 @@ echo "stopped rank 1 with $before of $samples items on disk; the job ended $((SE
 run_apq 2 "$work/run" "${args[@]}" > "$work/second.log" 2>&1 || { cat "$work/second.log"; fail "the rerun failed"; }
 check_items_once "$work/run/fp_dataset.h5" "$samples" || fail "items are not each on disk exactly once"
 grep -q "apq-actors: done" "$work/second.log" || fail "the rerun did not finish"
+
+# Backups: timeout 20 s, backups after 1 s; rank 0 finishes the stage alone.
+rm -rf "$work/run"
+samples=400
+start_collecting 30 --collect-fp.samples "$samples" --collect-fp.calib-images 256 --runtime.heartbeat-timeout 20 \
+  --runtime.heartbeat-seconds 0.5 --runtime.backup-min-seconds 1
+rank1=$(rank_pid 1)
+[ -n "$rank1" ] || { kill -9 -- -"$group"; fail "rank 1's process not found"; }
+kill -STOP "$rank1"
+stopped_at=$SECONDS
+wait_for_end "$rank1"
+grep -qE "collect-fp: $samples done, 0 failed, in .*, [0-9]+ backup copies sent for slow items" "$work/first.log" ||
+  { cat "$work/first.log"; fail "collect-fp did not complete through backup copies while rank 1 was stopped"; }
+check_items_once "$work/run/fp_dataset.h5" "$samples" || fail "with backups, items are not each on disk exactly once"
+grep -qE "rank 1 on node [^ ]+ sent nothing" "$work/first.log" || fail "the stopped rank was not reported at the end"
+echo "with backups: collect-fp completed all $samples items with rank 1 stopped; the job stopped $((SECONDS - stopped_at)) s after the stop"
 echo "e2e hung rank: ok"

@@ -96,11 +96,21 @@ Topology Topology::random_neighbours(int k, std::uint64_t seed) {
   return Topology(Kind::random_neighbours, k, seed);
 }
 
+Topology Topology::parse(const std::string& text, std::uint64_t seed) {
+  if (text == "ring") return ring();
+  if (text == "full") return fully_connected();
+  const std::string prefix = "random-";
+  const std::string k = text.rfind(prefix, 0) == 0 ? text.substr(prefix.size()) : "";
+  if (!k.empty() && k.size() <= 6 && k.find_first_not_of("0123456789") == std::string::npos && std::stoi(k) >= 1)
+    return random_neighbours(std::stoi(k), seed);
+  throw std::invalid_argument("search.topology must be ring, full or random-K (K >= 1), not '" + text + "'");
+}
+
 std::string Topology::name() const {
   switch (kind_) {
     case Kind::ring: return "ring";
-    case Kind::fully_connected: return "fully connected";
-    case Kind::random_neighbours: return "random " + std::to_string(k_) + "-neighbours";
+    case Kind::fully_connected: return "full";
+    case Kind::random_neighbours: return "random-" + std::to_string(k_);
   }
   return "?";
 }

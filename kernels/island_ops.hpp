@@ -60,13 +60,16 @@ class Topology {
   static Topology ring() { return Topology(Kind::ring, 1, 0); }
   static Topology fully_connected() { return Topology(Kind::fully_connected, 0, 0); }
   static Topology random_neighbours(int k, std::uint64_t seed);
+  // The config spelling: "ring", "full" or "random-K" (K >= 1); seed is for random-K. Throws
+  // std::invalid_argument "search.topology must be ring, full or random-K (K >= 1), not '<text>'".
+  static Topology parse(const std::string& text, std::uint64_t seed);
 
   // Throws std::invalid_argument unless 0 <= island < islands.
   std::vector<int> neighbours(int island, int islands) const;
   // Islands that send to island (the inverse relation), ascending.
   std::vector<int> sources(int island, int islands) const;
   Kind kind() const { return kind_; }
-  std::string name() const;
+  std::string name() const;  // the config spelling, which parse() reads back
 
  private:
   Topology(Kind kind, int k, std::uint64_t seed) : kind_(kind), k_(k), seed_(seed) {}

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "kernels/island_ops.hpp"
 #include "kernels/label_reliability.hpp"
 #include "launch/option_lists.hpp"
 #include "launch/options.hpp"
@@ -197,8 +198,11 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
   require(s.rounds >= 1 && s.rounds <= 100, "search.rounds must be in [1, 100]");
   require(s.round_items >= 1, "search.round-items must be positive");
   require(s.uncertainty_penalty >= 0 && std::isfinite(s.uncertainty_penalty), "search.uncertainty-penalty must be >= 0");
-  require(s.topology == "ring" || s.topology == "full" || s.topology.rfind("random-", 0) == 0,
-          "search.topology must be ring, full or random-K, not '" + s.topology + "'");
+  try {
+    Topology::parse(s.topology, 0);
+  } catch (const std::invalid_argument& e) {
+    require(false, e.what());
+  }
   require(s.emigrant_selection == "best" || s.emigrant_selection == "random", "search.emigrant-selection must be best or random");
   require(s.replacement == "worst" || s.replacement == "random", "search.replacement must be worst or random");
   const Budget& b = s.evolution.budget;

@@ -32,9 +32,7 @@ actors::IslandSetup island_setup(const RunContext& ctx, int index) {
   s.results = o.results;
   s.emigrants = o.emigrant_selection == "best" ? EmigrantSelection::best(o.emigrants) : EmigrantSelection::random(o.emigrants);
   s.replacement = o.replacement == "worst" ? ImmigrantReplacement::worst() : ImmigrantReplacement::random();
-  if (o.topology == "ring") s.topology = Topology::ring();
-  else if (o.topology == "full") s.topology = Topology::fully_connected();
-  else s.topology = Topology::random_neighbours(std::stoi(o.topology.substr(7)), derive_seed(ctx.options.seed, stream_tag("topology"), 0));
+  s.topology = Topology::parse(o.topology, derive_seed(ctx.options.seed, stream_tag("topology"), 0));
   s.prepare = [&ctx](FitnessFn& fitness, CostFn& cost) {
     Scoring scoring = load_scoring(ctx, kQuantPredictor);
     fitness = scoring.fitness;

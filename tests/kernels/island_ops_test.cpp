@@ -135,6 +135,20 @@ TEST_F(IslandOpsTest, IslandsMigrateThroughPlainNumbers) {
   for (Evolution& island : islands) island.step();  // evolution goes on after migration
 }
 
+TEST(TopologyTest, ParsesAndNamesTheConfigSpelling) {
+  for (const std::string text : {"ring", "full", "random-1", "random-3"})
+    EXPECT_EQ(Topology::parse(text, 7).name(), text);
+  EXPECT_EQ(Topology::parse("random-2", 42).neighbours(0, 5), Topology::random_neighbours(2, 42).neighbours(0, 5));
+  for (const std::string bad : {"", "Ring", "random-", "random-0", "random-x", "random-2x", "random--1", "star"}) {
+    try {
+      Topology::parse(bad, 1);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()), "search.topology must be ring, full or random-K (K >= 1), not '" + bad + "'");
+    }
+  }
+}
+
 TEST(TopologyTest, RingFullyConnectedAndRandom) {
   EXPECT_EQ(Topology::ring().neighbours(0, 4), (std::vector<int>{1}));
   EXPECT_EQ(Topology::ring().neighbours(3, 4), (std::vector<int>{0}));

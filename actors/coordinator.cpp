@@ -11,7 +11,7 @@
 
 #include "actors/node.hpp"
 #include "actors/progress.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 
 namespace apq::actors {
 namespace {

@@ -19,7 +19,7 @@
 #include "kernels/evaluation.hpp"
 #include "kernels/folded_subnet.hpp"
 #include "kernels/layer_shapes.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 #include "kernels/subnet.hpp"
 #include "kernels/supernet.hpp"
 #include "launch/process.hpp"

@@ -29,7 +29,7 @@
 #include "kernels/layer_shapes.hpp"
 #include "kernels/model_state.hpp"
 #include "kernels/quant_subnet.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 #include "kernels/supernet.hpp"
 #include "launch/final_models.hpp"
 #include "launch/process.hpp"

@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "io/hdf5_file.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 
 namespace apq {
 

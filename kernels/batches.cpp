@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 
 namespace apq {
 

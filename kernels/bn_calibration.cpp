@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 
 namespace apq {
 

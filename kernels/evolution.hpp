@@ -13,7 +13,7 @@
 // The initial population is `population` random samples within the budget, all kept.
 // Fitness is a batched callable (the quantization-aware predictor, which sees the real bits);
 // cost is a callable (arch, policy) -> Costs from the caller (the cost model).
-// All randomness from kernels/rng.hpp: the same seed gives the same search.
+// All randomness from base/rng.hpp: the same seed gives the same search.
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -65,7 +65,7 @@ struct TrainOptions {
   int max_epochs = 400;
   int patience = 30;               // stop after this many epochs without a better held-out loss
   double holdout_fraction = 0.2;   // held out for early stopping and metrics
-  std::uint64_t seed = 1;          // split, shuffling (kernels/rng.hpp)
+  std::uint64_t seed = 1;          // split, shuffling (base/rng.hpp)
 };
 
 // Trains weights in place (the best held-out epoch is kept) and returns held-out metrics.

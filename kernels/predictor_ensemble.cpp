@@ -3,7 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 
 namespace apq {
 namespace {

@@ -1,6 +1,6 @@
 // Training of the predictor with LibTorch: Adam, mini-batches, a held-out split, early stopping on
 // the held-out loss (the best epoch's weights are kept). All randomness (split, shuffling) comes
-// from kernels/rng.hpp; weights start from the PredictorWeights given (init or transfer).
+// from base/rng.hpp; weights start from the PredictorWeights given (init or transfer).
 #include <torch/optim/adam.h>
 #include <torch/torch.h>
 
@@ -10,7 +10,7 @@
 #include <string>
 
 #include "kernels/predictor.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 
 namespace apq {
 namespace {

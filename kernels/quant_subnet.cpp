@@ -12,7 +12,7 @@
 #include "kernels/quant_jobs.hpp"
 #include "kernels/subnet_forward.hpp"
 #include "kernels/supernet.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 
 namespace apq {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 
 namespace apq {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "kernels/model_state.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 
 namespace apq {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 
 namespace apq {
 namespace {

@@ -6,7 +6,7 @@
 #include "actors/worker.hpp"
 #include "io/checkpoint_store.hpp"
 #include "kernels/quant_jobs.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 #include "launch/task_answers.hpp"
 
 namespace apq {

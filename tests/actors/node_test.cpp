@@ -13,7 +13,7 @@
 #include "actors/coordinator.hpp"
 #include "actors/layout.hpp"
 #include "actors/worker.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 
 namespace apq::actors {
 namespace {

@@ -5,7 +5,7 @@
 #include "actors/coordinator.hpp"
 #include "actors/progress.hpp"
 #include "actors/worker.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 
 namespace apq::actors {
 namespace {

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 #include "kernels/search_space.hpp"
 #include "kernels/synthetic_accuracy.hpp"
 #include "tests/kernels/tiny_space.hpp"

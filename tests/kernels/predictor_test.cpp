@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "kernels/evolution.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 #include "kernels/synthetic_accuracy.hpp"
 
 namespace apq {

@@ -3,7 +3,7 @@
 #include <torch/torch.h>
 
 #include "kernels/model_state.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 #include "kernels/subnet.hpp"
 #include "kernels/supernet.hpp"
 #include "supernet_test_data.hpp"

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 #include "kernels/subnet.hpp"
 #include "kernels/supernet.hpp"
 #include "supernet_test_data.hpp"

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "io/image_data.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 #include "kernels/search_space.hpp"
 
 namespace apq::test {

@@ -10,7 +10,7 @@
 #include "kernels/batches.hpp"
 #include "kernels/model_state.hpp"
 #include "kernels/quant_subnet.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 #include "kernels/supernet.hpp"
 
 namespace apq {

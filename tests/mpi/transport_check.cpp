@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "actors/node.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 #include "tests/actors/test_messages.hpp"
 #include "tests/mpi/mpi_check.hpp"
 

@@ -11,7 +11,7 @@
 #include "actors/layout.hpp"
 #include "actors/node.hpp"
 #include "actors/worker.hpp"
-#include "kernels/rng.hpp"
+#include "base/rng.hpp"
 #include "tests/mpi/mpi_check.hpp"
 
 using namespace apq::actors;

@@ -1,5 +1,6 @@
-// Deterministic random numbers that do not depend on the standard library's distributions,
-// so every rank and every build draws the same sequence for the same seed.
+// Deterministic random numbers that do not depend on the standard library's distributions, so
+// every rank and every build draws the same sequence for the same seed. In base/: header-only,
+// below every layer (io's data split uses it as much as kernels do).
 #pragma once
 #include <cstdint>
 

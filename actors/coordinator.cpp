@@ -165,35 +165,35 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// With nothing queued, each idle worker takes a second copy of the item that has been in flight
-// the longest past the backup threshold (one backup per item; on another rank when one is idle).
+// With nothing queued, the items in flight past the backup threshold, longest first, each get a
+// second copy on an idle worker, one on another rank than the first copy's when there is one
+// (one backup per item).
 void send_backups(caf::event_based_actor* self, const std::shared_ptr<Core>& core) {
   Core& c = *core;
   if (!(c.options.backup_factor > 0) || c.try_seconds.empty()) return;
   const double threshold = std::max(c.options.backup_min_seconds, c.options.backup_factor * median(c.try_seconds));
   const auto now = Clock::now();
-  for (std::size_t w = 0; w < c.workers.size(); ++w) {
-    if (c.in_flight[w] > 0) continue;
-    std::uint64_t best = 0;
-    double longest = threshold;
-    bool found = false;
-    for (const auto& [id, p] : c.pending) {
-      if (p.copies.size() != 1 || p.copies[0].worker == w) continue;
-      const double running = std::chrono::duration<double>(now - p.copies[0].since).count();
-      const bool other_rank = c.workers[p.copies[0].worker].rank != c.workers[w].rank;
-      if (running > longest || (found && running == longest && other_rank)) {
-        best = id;
-        longest = running;
-        found = true;
-      }
+  std::vector<std::pair<double, std::uint64_t>> late;  // (seconds in flight, id)
+  for (const auto& [id, p] : c.pending) {
+    if (p.copies.size() != 1) continue;
+    const double running = std::chrono::duration<double>(now - p.copies[0].since).count();
+    if (running > threshold) late.emplace_back(running, id);
+  }
+  std::sort(late.rbegin(), late.rend());
+  for (const auto& [running, id] : late) {
+    const std::size_t holder = c.pending.at(id).copies[0].worker;
+    const int holder_rank = c.workers[holder].rank;
+    std::size_t pick = c.workers.size();
+    for (std::size_t w = 0; w < c.workers.size(); ++w) {
+      if (c.in_flight[w] > 0 || w == holder) continue;
+      if (pick == c.workers.size() || (c.workers[pick].rank == holder_rank && c.workers[w].rank != holder_rank)) pick = w;
     }
-    if (!found) continue;
-    const Address& slow = c.workers[c.pending.at(best).copies[0].worker];
-    c.options.progress(c.options.name + ": item " + std::to_string(best) + " has been on " + to_string(slow) + " for " +
-                       std::to_string(static_cast<long long>(longest)) + " s; backup copy sent to " +
-                       to_string(c.workers[w]));
+    if (pick == c.workers.size()) return;  // no idle worker left
+    c.options.progress(c.options.name + ": item " + std::to_string(id) + " has been on " + to_string(c.workers[holder]) +
+                       " for " + std::to_string(static_cast<long long>(running)) + " s; backup copy sent to " +
+                       to_string(c.workers[pick]));
     ++c.report.backups;
-    send_copy(self, core, w, best);
+    send_copy(self, core, pick, id);
   }
 }
 

@@ -18,10 +18,9 @@
 #include "kernels/compute_threads.hpp"
 #include "kernels/evaluation.hpp"
 #include "kernels/folded_subnet.hpp"
-#include "kernels/layer_shapes.hpp"
-#include "base/rng.hpp"
 #include "kernels/subnet.hpp"
 #include "kernels/supernet.hpp"
+#include "bench/median_subnet.hpp"
 #include "launch/process.hpp"
 
 namespace {
@@ -68,11 +67,6 @@ std::vector<double> interleaved(const std::vector<std::function<void()>>& passes
   return out;
 }
 
-double subnet_macs(const apq::SearchSpace& space, const apq::Arch& arch) {
-  double macs = 0;
-  for (const auto& layer : apq::network_layers(space, arch, space.uniform_policy(arch, 8))) macs += layer.macs();
-  return macs;
-}
 
 }  // namespace
 
@@ -95,16 +89,8 @@ int main(int argc, char** argv) {
   const apq::SearchSpace space(apq::default_fmnist_space());
   const auto& spec = space.spec();
   apq::Supernet supernet(space, 1);
-  // The median-MACs subnet of 101 random ones: what a typical collect-fp item evaluates.
-  apq::Rng rng(3);
-  std::vector<std::pair<double, apq::Arch>> sampled;
-  for (int i = 0; i < 101; ++i) {
-    apq::Arch a = space.sample(rng);
-    sampled.emplace_back(subnet_macs(space, a), a);
-  }
-  std::nth_element(sampled.begin(), sampled.begin() + 50, sampled.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  const apq::Arch arch = sampled[50].second;
+  const apq::bench::MedianSubnet median_net = apq::bench::median_subnet(space);
+  const apq::Arch& arch = median_net.arch;
   auto net = apq::extract_subnet(supernet, arch);
   apq::ImageTensors data;
   data.images = torch::randn({images, spec.in_channels, spec.image_size, spec.image_size});
@@ -116,7 +102,7 @@ int main(int argc, char** argv) {
   const apq::ForwardFn folded_forward = [&](const torch::Tensor& x) { return folded.forward(x); };
 
   std::printf("eval bench: median subnet %.2f MMACs, %d images per pass, %d thread(s)\n  arch %s\n",
-              sampled[50].first / 1e6, images, threads, apq::to_string(space, arch).c_str());
+              median_net.macs / 1e6, images, threads, apq::to_string(space, arch).c_str());
   const auto base = interleaved({[&] { previous_evaluate(*net, data, 500); },
                                  [&] { apq::evaluate(*net, folded_forward, data, 500); }},
                                 images, seconds);

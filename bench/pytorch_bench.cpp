@@ -26,11 +26,11 @@
 #include "kernels/compute_threads.hpp"
 #include "kernels/evaluation.hpp"
 #include "kernels/folded_subnet.hpp"
-#include "kernels/layer_shapes.hpp"
 #include "kernels/model_state.hpp"
 #include "kernels/quant_subnet.hpp"
 #include "base/rng.hpp"
 #include "kernels/supernet.hpp"
+#include "bench/median_subnet.hpp"
 #include "launch/final_models.hpp"
 #include "launch/process.hpp"
 
@@ -51,20 +51,6 @@ double images_per_second(const std::function<void()>& pass, int64_t images, doub
   }
   std::sort(speeds.begin(), speeds.end());
   return speeds[speeds.size() / 2];
-}
-
-apq::Arch median_arch(const apq::SearchSpace& space) {
-  apq::Rng rng(3);
-  std::vector<std::pair<double, apq::Arch>> sampled;
-  for (int i = 0; i < 101; ++i) {
-    apq::Arch a = space.sample(rng);
-    double macs = 0;
-    for (const auto& layer : apq::network_layers(space, a, space.uniform_policy(a, 8))) macs += layer.macs();
-    sampled.emplace_back(macs, a);
-  }
-  std::nth_element(sampled.begin(), sampled.begin() + 50, sampled.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  return sampled[50].second;
 }
 
 std::vector<float> values_of(const torch::Tensor& t) {
@@ -117,7 +103,7 @@ int main(int argc, char** argv) {
   const apq::SearchSpace space(apq::default_fmnist_space());
   const auto& spec = space.spec();
   apq::Supernet supernet(space, 1);
-  const apq::Arch arch = median_arch(space);
+  const apq::Arch arch = apq::bench::median_subnet(space).arch;
   apq::Rng rng(5);
   const apq::Policy policy = space.sample_policy(arch, rng);
   torch::manual_seed(1);

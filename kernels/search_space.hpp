@@ -41,6 +41,7 @@ struct BlockSlot {
   int stride = 1;
   int in_size = 0;  // spatial size of the block input
   std::vector<int> mid_choices;  // expanded (middle) widths, ascending
+  bool residual() const { return stride == 1 && in_channels == out_channels; }  // adds its input
 };
 
 // An architecture in canonical form: one entry per slot; inactive slots hold 0.

@@ -46,7 +46,7 @@ StaticSubnet::StaticSubnet(const SearchSpace& space, const Arch& arch) : arch_(a
     b.mid = arch.mid[i];
     b.stride = slot.stride;
     b.slot = i;
-    b.residual = slot.stride == 1 && slot.in_channels == slot.out_channels;
+    b.residual = slot.residual();
     auto holder = std::make_shared<torch::nn::Module>();
     b.expand = holder->register_module("expand", make_conv(slot.in_channels, b.mid, 1, 1, 1));
     b.expand_bn = holder->register_module("expand_bn", make_bn(b.mid, m, eps));

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "io/run_meta.hpp"
 #include "kernels/torchscript_export.hpp"
 
 namespace apq {
@@ -21,7 +22,7 @@ std::vector<FinalBlock> final_blocks(const SearchSpace& space, const Arch& arch,
     b.mid_channels = arch.mid.at(s);
     b.out_channels = slot.out_channels;
     b.stride = slot.stride;
-    b.residual = slot.stride == 1 && slot.in_channels == slot.out_channels;  // as kernels/subnet.cpp
+    b.residual = slot.residual();
     b.pw_w_bits = bits.pw_w;
     b.pw_a_bits = bits.pw_a;
     b.dw_w_bits = bits.dw_w;
@@ -39,7 +40,7 @@ namespace {
 
 // final.h5 files written before each model kept its input normalisation: supernet.h5 has it.
 void take_normalisation_from_supernet(const RunContext& ctx, FinalEntry& e) {
-  const h5::File file = h5::File::open(ctx.file("supernet.h5"));
+  const RunFile file = RunFile::open_read(ctx.file("supernet.h5"));
   const auto norm = file.open_group("weights").read<float>(escape_array_name("data/normalisation"));
   if (norm.size() != 2) throw std::runtime_error(ctx.file("supernet.h5") + ": malformed data/normalisation");
   e.input_mean = norm[0];

@@ -14,7 +14,7 @@ mode=${1:-build}
 packages=(cmake ninja-build g++ pkg-config zlib1g-dev libcaf-dev libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools
   libboost-program-options-dev libgtest-dev libtorch-dev libopenblas0-openmp dataset-fashion-mnist python3-h5py)
 # The tests also load the exported networks in plain PyTorch.
-[ "$mode" = test ] && packages+=(python3-torch)
+if [ "$mode" = test ]; then packages+=(python3-torch); fi
 
 install_missing_packages() {
   local missing=()

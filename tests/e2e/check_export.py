@@ -20,19 +20,23 @@ run, data_dir, docs = sys.argv[1:4]
 problems = []
 
 
-def read_idx_images(path):
+def read_idx(path):
+    """An IDX file (gzip'ed or not) as a uint8 array of the shape its header gives."""
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:
         raw = f.read()
-    count, rows, cols = (int.from_bytes(raw[i:i + 4], "big") for i in (4, 8, 12))
-    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(count, 1, rows, cols)
+    dims = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def read_idx_images(path):
+    images = read_idx(path)
+    return images.reshape(images.shape[0], 1, *images.shape[1:])
 
 
 def read_idx_labels(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    return np.frombuffer(raw, dtype=np.uint8, offset=8).astype(np.int64)
+    return read_idx(path).astype(np.int64)
 
 
 def data_file(stem):

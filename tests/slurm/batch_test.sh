@@ -8,38 +8,8 @@
 #   3. a config the program rejects                       -> FAILED, non-zero exit
 #   4. a config file that does not exist                  -> FAILED, non-zero exit
 # Needs root (it starts system daemons). Any problem, including a cluster that cannot start, FAILS.
-set -uo pipefail
-
-src=${1:?usage: batch_test.sh SOURCE_DIR APQ_ACTORS}
-bin=${2:?usage: batch_test.sh SOURCE_DIR APQ_ACTORS}
-cluster="$src/slurm/local-cluster.sh"
-script="$src/slurm/apq.sh"
-job_timeout=${APQ_SLURM_TEST_JOB_TIMEOUT:-600}   # seconds per job, generous for a slow CI machine
-tmp=""
-started_here=0
-
-say() { echo "[slurm-test] $*"; }
-fail() {
-  echo "[slurm-test] FAIL: $*" >&2
-  [ -n "$tmp" ] && echo "[slurm-test] job files kept in $tmp" >&2
-  exit 1
-}
-ok() { echo "[slurm-test] ok: $*"; }
-
-cleanup() {
-  local rc=$?
-  if [ "$started_here" = 1 ]; then
-    "$cluster" stop || { echo "[slurm-test] FAIL: the local cluster did not stop cleanly" >&2; rc=1; }
-  fi
-  [ "$rc" = 0 ] && [ -n "$tmp" ] && rm -rf "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'fail "interrupted"' INT TERM
-
-[ "$(id -u)" -eq 0 ] || fail "needs root: slurm/local-cluster.sh starts munged, slurmctld and slurmd"
-[ -x "$bin" ] || fail "program $bin not built (ninja apq-actors)"
-[ -f "$src/configs/tiny.ini" ] || fail "missing $src/configs/tiny.ini"
+TAG=slurm-test
+source "$(dirname "$0")/lib.sh"
 
 if "$cluster" status >/dev/null 2>&1; then
   say "local cluster already running: using it, leaving it running"
@@ -48,47 +18,8 @@ else
   "$cluster" start || fail "cannot start the local Slurm cluster (see the messages above)"
 fi
 sinfo -h -o '%T' | grep -qE '^(idle|mixed)$' || fail "the node is not ready to run jobs: $(sinfo -h -o '%T %E')"
-jobcomp=$(scontrol show config | awk '$1 == "JobCompLoc" {print $3}')
+make_tmp
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/apq-slurm-test.XXXXXX")
-chmod 755 "$tmp"
-cd "$tmp" || fail "cannot enter $tmp"
-
-# final_state JOBID: prints "STATE EXITCODE" once the job has ended. slurmctld forgets a finished job
-# after MinJobAge seconds, so its last line in the job completion log is the fallback.
-final_state() {
-  local id=$1 line state deadline=$(( $(date +%s) + job_timeout ))
-  while [ "$(date +%s)" -lt "$deadline" ]; do
-    line=$(scontrol -o show job "$id" 2>/dev/null || true)
-    if [ -z "$line" ] && [ -r "$jobcomp" ]; then line=$(grep "^JobId=$id " "$jobcomp" | tail -n1); fi
-    state=$(grep -o 'JobState=[A-Z_]*' <<<"$line" | cut -d= -f2)
-    case $state in
-      ''|PENDING|CONFIGURING|RUNNING|COMPLETING|SUSPENDED|REQUEUED|RESIZING|SIGNALING|STAGE_OUT) sleep 0.25 ;;
-      *) echo "$state $(grep -o ' ExitCode=[0-9]*:[0-9]*' <<<"$line" | cut -d= -f2)"; return 0 ;;
-    esac
-  done
-  echo "TIMEOUT ?"
-}
-
-# submit NAME [sbatch options]: sbatch --wait in this directory, output to NAME-<id>.out;
-# sets job_id, wait_rc, out, state (COMPLETED, FAILED, ...) and exit_code (like 0:0)
-submit() {
-  local name=$1 reply; shift
-  reply=$(timeout "$job_timeout" sbatch --wait --parsable --job-name="apq-$name" --output="$tmp/$name-%j.out" \
-    --time=30:00 "$@" "$script")
-  wait_rc=$?
-  job_id=${reply%%;*}
-  [[ $job_id =~ ^[0-9]+$ ]] || fail "$name: sbatch did not submit (rc $wait_rc, reply '$reply')"
-  [ "$wait_rc" = 124 ] && { scancel "$job_id"; fail "$name: job $job_id still not finished after $job_timeout s"; }
-  out="$tmp/$name-$job_id.out"
-  read -r state exit_code <<<"$(final_state "$job_id")"
-  say "$name: job $job_id $state ExitCode=$exit_code, sbatch --wait returned $wait_rc"
-}
-
-show_output() { echo "----- $1"; cat "$1"; echo "-----"; }
-expect_line() {  # expect_line FILE FIXED-STRING WHAT
-  grep -qF -- "$2" "$1" || { show_output "$1" >&2; fail "$3: no line with '$2' in $1"; }
-}
 # The program's closing output: its last line (after the per-rank lines) is a status line of its own.
 expect_closing_line() {
   local last

@@ -387,7 +387,7 @@ bool Transport::receive_arrivals() {
   return any;
 }
 
-void Transport::abort_from_thread(const std::string& reason) {
+void Transport::abort_from_thread(const std::string& reason, int exit_code) {
   // Tell every other rank why, give the messages a moment to leave, then take the job down.
   std::vector<MPI_Request> requests;
   std::vector<Bytes> buffers;
@@ -414,8 +414,8 @@ void Transport::abort_from_thread(const std::string& reason) {
   }
   // Let the receivers print their line before the job is torn down.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  MPI_Abort(MPI_COMM_WORLD, 1);
-  std::_Exit(1);
+  MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::_Exit(exit_code);
 }
 
 void Transport::finish(int exit_code) {

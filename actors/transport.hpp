@@ -51,6 +51,10 @@ struct TransportStats {
   std::uint64_t sent = 0, received = 0, rejected = 0, bytes_sent = 0, bytes_received = 0;
 };
 
+// The exit code of a job stopped because a rank or node was lost (EX_TEMPFAIL): nothing is wrong
+// with the run, and rerunning the same command resumes it; slurm/apq.sh requeues on it.
+inline constexpr int kExitRankLost = 75;
+
 class Transport {
  public:
   // Collective over `comm` (duplicated for our traffic). `provided_level` is what
@@ -108,7 +112,8 @@ class Transport {
   void deliver(const EnvelopeView& view, int source);
   void reject(int source, std::size_t size, const std::string& reason);
   void reply_error(const EnvelopeHeader& request, const std::string& reason);
-  [[noreturn]] void abort_from_thread(const std::string& reason);
+  // `exit_code` is what MPI_Abort hands the launcher (kExitRankLost for a lost rank).
+  [[noreturn]] void abort_from_thread(const std::string& reason, int exit_code = 1);
   void idle(int idle_rounds);
   void wait_request(MPI_Request& request);
   void finish(int exit_code);

@@ -50,7 +50,7 @@ void Transport::keep_heartbeats() {
     const std::string reason = "rank " + std::to_string(silent->rank) + (node.empty() ? "" : " on node " + node) +
                                text + ": completed results are on disk, rerun the same command to resume";
     log_line(rank_, "FATAL: " + reason + " -- stopping all ranks");
-    abort_from_thread(reason);
+    abort_from_thread(reason, kExitRankLost);
   }
 }
 

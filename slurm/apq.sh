@@ -10,6 +10,7 @@
 #                 checkout holding this script, then apq-actors on PATH)
 #   APQ_ARGS      extra apq-actors options, split at whitespace (e.g. "--seed 3")
 #   APQ_LAUNCHER  auto (default: srun --mpi=pmix if Slurm has PMIx, else mpirun), srun or mpirun
+#   APQ_MAX_ATTEMPTS  attempts in all when a rank or node is lost and the job requeues itself (3)
 # Relative paths are taken from the submit directory. Requeue-safe: a requeued job keeps its job id,
 # hence its run directory, and the program resumes from what is on disk. See docs/SLURM.md.
 #SBATCH --job-name=apq
@@ -114,4 +115,22 @@ trap - TERM INT
 
 echo "$(date -u +%FT%TZ) job $SLURM_JOB_ID attempt $attempt end: exit code $rc" >>"$run_dir/slurm-jobs.log"
 say "job $SLURM_JOB_ID finished: exit code $rc after $(( $(date +%s) - start )) s"
+
+# A lost rank or node (the program's exit code 75; 205 is mpirun's when it loses a node's daemon)
+# is nothing wrong with the run. Slurm requeues a job by itself only once it has declared the node
+# DOWN, and the program stops the job sooner than that: a job that may be requeued requeues itself
+# here (at most APQ_MAX_ATTEMPTS attempts in all), and the next attempt resumes from the run dir.
+case $rc in
+  75 | 205)
+    requeue=$(scontrol -o show job "$SLURM_JOB_ID" 2>/dev/null | grep -o ' Requeue=[0-9]*' | cut -d= -f2)
+    max_attempts=${APQ_MAX_ATTEMPTS:-3}
+    if [ "$requeue" = 1 ] && [ "$attempt" -lt "$max_attempts" ]; then
+      say "a rank or node was lost: requeueing (attempt $attempt of at most $max_attempts); the next attempt resumes from $run_dir"
+      echo "$(date -u +%FT%TZ) job $SLURM_JOB_ID attempt $attempt: requeued after a lost rank or node" >>"$run_dir/slurm-jobs.log"
+      scontrol requeue "$SLURM_JOB_ID" || say "scontrol requeue failed: resubmit the same command to resume"
+    else
+      say "a rank or node was lost: resubmit the same command to resume from $run_dir" \
+          "(not requeued: $([ "$requeue" = 1 ] && echo "attempt $attempt of at most $max_attempts" || echo "the job was submitted with --no-requeue"))"
+    fi ;;
+esac
 exit "$rc"

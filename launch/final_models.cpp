@@ -33,7 +33,7 @@ std::vector<FinalBlock> final_blocks(const SearchSpace& space, const Arch& arch,
 }
 
 std::string model_file(const RunContext& ctx, const FinalEntry& entry) {
-  return ctx.file("models/" + std::to_string(entry.rank) + "-" + entry.method + ".pt");
+  return ctx.scenario_file("models/" + std::to_string(entry.rank) + "-" + entry.method + ".pt");
 }
 
 namespace {
@@ -51,9 +51,9 @@ void take_normalisation_from_supernet(const RunContext& ctx, FinalEntry& e) {
 
 std::vector<std::string> export_final_models(const RunContext& ctx) {
   std::vector<std::string> written;
-  const std::string final_path = ctx.file("final.h5");
+  const std::string final_path = ctx.scenario_file("final.h5");
   if (!std::filesystem::exists(final_path)) return written;
-  std::filesystem::create_directories(ctx.file("models"));
+  std::filesystem::create_directories(ctx.scenario_file("models"));
   const FinalFile final_file = read_final(final_path, true);
   for (FinalEntry e : final_file.entries) {
     const std::string path = model_file(ctx, e);

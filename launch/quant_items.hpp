@@ -1,6 +1,7 @@
 // Quantized accuracy items: what collect-quant measures for its planned items, and what each
 // search round measures for its best candidates (kind search_round), the same way: the
-// workers fine-tune and evaluate, rank 0 appends each to quant_dataset.h5 as it arrives.
+// workers fine-tune and evaluate, rank 0 appends each to the dataset file as it arrives
+// (quant_dataset.h5; a scenario's rounds.h5 for search rounds).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -21,7 +22,9 @@ struct QuantPlanItem {
   std::int64_t group = -1;
 };
 
-// Measures every planned item (by ID) not yet in quant_dataset.h5. Rank 0 only.
-void measure_quant_items(const RunContext& ctx, actors::Node& node, const std::map<std::uint64_t, QuantPlanItem>& plan);
+// Measures every planned item (by ID) not yet in the dataset file `path`, priced with the cost
+// table `costs_path`. Rank 0 only.
+void measure_quant_items(const RunContext& ctx, actors::Node& node, const std::map<std::uint64_t, QuantPlanItem>& plan,
+                         const std::string& path, const std::string& costs_path);
 
 }  // namespace apq

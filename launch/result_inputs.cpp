@@ -104,11 +104,15 @@ void check_run_results(const RunContext& ctx) {
     std::vector<const char*> stages;
   } files[] = {{"fp_dataset.h5", fp_dataset_inputs(), {"collect-fp", "predictor"}},
                {"quant_dataset.h5", quant_dataset_inputs(), {"collect-quant", "predictor", "search"}},
-               {"search.h5", search_inputs(), {"search", "finalize"}},
-               {"final.h5", final_inputs(), {"finalize"}}};
-  for (const auto& f : files)
+               {"scenario:search.h5", search_inputs(), {"search", "finalize"}},
+               {"scenario:rounds.h5", search_inputs(), {"search"}},
+               {"scenario:final.h5", final_inputs(), {"finalize"}}};
+  for (const auto& f : files) {
+    const std::string name = f.file;
+    const std::string path = name.rfind("scenario:", 0) == 0 ? ctx.scenario_file(name.substr(9)) : ctx.file(name);
     if (std::any_of(f.stages.begin(), f.stages.end(), [&](const char* stage) { return ctx.runs(stage); }))
-      check_result_inputs(ctx.file(f.file), ctx.options.resolved_config, f.inputs);
+      check_result_inputs(path, ctx.options.resolved_config, f.inputs);
+  }
 }
 
 }  // namespace apq

@@ -4,7 +4,8 @@
 // cost table, a collection setting, anything upstream) must never be served that file, nor
 // append to or overwrite it: it is refused at start-up, before any work, with one line naming
 // the first key that differs. Only the predictors, cheap to remake, are retrained instead.
-// (Several scenarios side by side in one run directory is issue #14, not built.)
+// A search scenario's files sit in its own folder (launch/scenario.hpp): another budget or search
+// setting is another scenario, not a refusal; a changed [finalize] for the same one is refused.
 #pragma once
 #include <string>
 #include <vector>

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "launch/option_lists.hpp"
+#include "launch/scenario.hpp"
 
 namespace apq {
 
@@ -31,6 +32,7 @@ RunContext::RunContext(RunOptions o, ProcessInfo p) : options(std::move(o)), pro
   meta.space = describe_space(options.space);
   meta.config = options.resolved_config;
   meta.version = APQ_VERSION;
+  scenario = scenario_name(options.resolved_config);
   data = load_splits(options.data);
   if (data.train.height != options.space.image_size || data.train.channels != options.space.in_channels)
     throw std::runtime_error("data: images are " + std::to_string(data.train.channels) + "x" +
@@ -42,6 +44,10 @@ RunContext::RunContext(RunOptions o, ProcessInfo p) : options(std::move(o)), pro
 
 std::string RunContext::file(const std::string& name) const {
   return (std::filesystem::path(options.run_dir) / name).string();
+}
+
+std::string RunContext::scenario_file(const std::string& name) const {
+  return (std::filesystem::path(options.run_dir) / scenario_folder(scenario) / name).string();
 }
 
 void say(const RunContext& ctx, const std::string& line) {

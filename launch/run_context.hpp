@@ -22,10 +22,12 @@ struct RunContext {
   std::unique_ptr<Encoding> encoding;
   DataSplits data;
   RunMeta meta;
+  std::string scenario;  // this config's search scenario (launch/scenario.hpp)
 
   const PipelineOptions& pipeline() const { return options.pipeline; }
   bool leader() const { return process.rank == 0; }
   std::string file(const std::string& name) const;  // run_dir/name
+  std::string scenario_file(const std::string& name) const;  // run_dir/scenarios/<scenario>/name
   bool runs(const std::string& stage) const { return options.stage == "all" || options.stage == stage; }
 };
 

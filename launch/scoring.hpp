@@ -1,6 +1,7 @@
 // How candidates are scored in the search: a stored predictor ensemble (fitness = mean -
-// search.uncertainty-penalty x std) and the run's cost table (costs). Loaded from predictors.h5
-// and costs.h5 by whichever rank needs them.
+// search.uncertainty-penalty x std) and the scenario's cost table (costs). Loaded from
+// predictors.h5 (the scenario's, once a search round retrained it; else the run's) and the
+// scenario's costs.h5 by whichever rank needs them.
 #pragma once
 #include <memory>
 #include <string>

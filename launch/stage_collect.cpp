@@ -72,12 +72,13 @@ void collect_quant_stage(const RunContext& ctx, actors::Node& node) {
   std::map<std::uint64_t, QuantPlanItem> plan;
   for (int id = 0; id < ctx.pipeline().collect_quant.samples; ++id)
     plan.emplace(id, quant_item(ctx, static_cast<std::uint64_t>(id)));
-  measure_quant_items(ctx, node, plan);
+  measure_quant_items(ctx, node, plan, ctx.file("quant_dataset.h5"), ctx.file("costs.h5"));
 }
 
-void measure_quant_items(const RunContext& ctx, actors::Node& node, const std::map<std::uint64_t, QuantPlanItem>& plan) {
-  const CostModel costs(*ctx.space, from_records(read_cost_table(ctx.file("costs.h5"))));
-  QuantDatasetWriter writer(ctx.file("quant_dataset.h5"), ctx.meta, ctx.encoding->arch_size(), ctx.encoding->policy_size());
+void measure_quant_items(const RunContext& ctx, actors::Node& node, const std::map<std::uint64_t, QuantPlanItem>& plan,
+                         const std::string& path, const std::string& costs_path) {
+  const CostModel costs(*ctx.space, from_records(read_cost_table(costs_path)));
+  QuantDatasetWriter writer(path, ctx.meta, ctx.encoding->arch_size(), ctx.encoding->policy_size());
   std::vector<std::uint64_t> ids;
   for (const auto& [id, what] : plan)
     if (!writer.contains(static_cast<std::int64_t>(id))) ids.push_back(id);

@@ -28,7 +28,7 @@ struct Finalist {
 // The joint search's top K, then each baseline's one result (when search.baselines is on and the
 // method found one). A finalist's position in this list is its rank in final.h5.
 std::vector<Finalist> finalists(const RunContext& ctx) {
-  const std::string path = ctx.file("search.h5");
+  const std::string path = ctx.scenario_file("search.h5");
   const SearchFile file = read_search(path);
   auto results_of = [&](const std::string& method) -> const std::vector<SearchResult>* {
     for (const auto& set : file.sets)
@@ -77,7 +77,7 @@ std::string comparison(const std::vector<FinalEntry>& entries) {
 }
 
 void print_report(const RunContext& ctx) {
-  const FinalFile final_file = read_final(ctx.file("final.h5"), false);
+  const FinalFile final_file = read_final(ctx.scenario_file("final.h5"), false);
   std::ostringstream out;
   out << std::fixed << std::setprecision(4);
   out << "finalize: the found (architecture, policy) pairs, fine-tuned with quantization:\n";
@@ -101,7 +101,7 @@ void print_report(const RunContext& ctx) {
 
 void finalize_stage(const RunContext& ctx, actors::Node& node) {
   if (!ctx.leader()) return;
-  const std::string path = ctx.file("final.h5");
+  const std::string path = ctx.scenario_file("final.h5");
   const std::vector<Finalist> candidates = finalists(ctx);
   const int k = static_cast<int>(candidates.size());
   const std::set<std::int32_t> done = final_ranks(path, ctx.meta);
@@ -143,7 +143,7 @@ void finalize_stage(const RunContext& ctx, actors::Node& node) {
   const auto exported = export_final_models(ctx);
   if (!exported.empty())
     say(ctx, "finalize: " + std::to_string(exported.size()) + " networks exported for torch.jit.load to " +
-                 ctx.file("models") + "/<rank>-<method>.pt (forward: images 0..255 -> logits)");
+                 ctx.scenario_file("models") + "/<rank>-<method>.pt (forward: images 0..255 -> logits)");
   print_report(ctx);
 }
 

@@ -44,6 +44,16 @@ std::vector<Record> by_id(std::vector<Record> records) {
   return records;
 }
 
+// The items collect-quant measured (quant_dataset.h5). A run directory of an earlier version also
+// holds its search rounds' items there; they belong to one scenario and are left out (each
+// scenario keeps its own, launch/scenario.hpp).
+std::vector<QuantRecord> collected_quant_records(const RunContext& ctx) {
+  std::vector<QuantRecord> out;
+  for (auto& r : read_quant_dataset(ctx.file("quant_dataset.h5")).records)
+    if (r.kind != QuantItemKind::search_round) out.push_back(std::move(r));
+  return by_id(std::move(out));
+}
+
 // The labels of a dataset's items (sorted by ID) and how far they can be trusted.
 template <class Record>
 LabelChoice labels_of(const RunContext& ctx, const std::vector<Record>& records) {
@@ -87,7 +97,7 @@ PredictorDataset quant_pairs(const RunContext& ctx, const std::vector<QuantRecor
 
 // Scores the trained `ensemble` on split.heldout and stores it under `name`, with its labels'
 // reliability beside the held-out figures.
-void store(const RunContext& ctx, const std::string& name, const PredictorEnsemble& ensemble, const Split& split,
+void store(const RunContext& ctx, const std::string& path, const std::string& name, const PredictorEnsemble& ensemble, const Split& split,
            const LabelChoice& labels) {
   const auto& hidden = ctx.pipeline().predictor.hidden;
   std::vector<float> predicted, spread;
@@ -115,7 +125,7 @@ void store(const RunContext& ctx, const std::string& name, const PredictorEnsemb
   record.heldout_target.assign(split.heldout.accuracy.begin(), split.heldout.accuracy.end());
   record.heldout_predicted.assign(predicted.begin(), predicted.end());
   record.heldout_stddev.assign(spread.begin(), spread.end());
-  save_predictor(ctx.file("predictors.h5"), ctx.meta, name, record);
+  save_predictor(path, ctx.meta, name, record);
   const double mean_spread = std::accumulate(spread.begin(), spread.end(), 0.0) / static_cast<double>(spread.size());
   std::ostringstream line;
   line.precision(4);
@@ -129,8 +139,7 @@ void store(const RunContext& ctx, const std::string& name, const PredictorEnsemb
 
 // A stored predictor is current when it was trained on the dataset's present size, from the
 // same config (a changed predictor or collection setting retrains it).
-bool current(const RunContext& ctx, const std::string& name, std::size_t pairs) {
-  const std::string path = ctx.file("predictors.h5");
+bool current(const RunContext& ctx, const std::string& path, const std::string& name, std::size_t pairs) {
   const auto stored = load_predictor(path, ctx.meta, name);
   if (!stored || static_cast<std::size_t>(stored->n_train + stored->n_heldout) != pairs) return false;
   const RunFile file = RunFile::open_read(path);
@@ -145,11 +154,16 @@ Split quant_split(const RunContext& ctx, const PredictorDataset& all) {
 }  // namespace
 
 void retrain_quant_predictor(const RunContext& ctx) {
-  const auto records = by_id(read_quant_dataset(ctx.file("quant_dataset.h5")).records);
+  std::vector<QuantRecord> records = collected_quant_records(ctx);
+  const std::string rounds = ctx.scenario_file("rounds.h5");
+  if (h5::file_exists(rounds))
+    for (auto& r : read_quant_dataset(rounds).records) records.push_back(std::move(r));
+  records = by_id(std::move(records));
   const LabelChoice labels = labels_of(ctx, records);
   const PredictorDataset all = quant_pairs(ctx, records, labels);
-  if (current(ctx, kQuantPredictor, all.archs.size())) {
-    say(ctx, "predictor: the quantization-aware predictor is up to date with quant_dataset.h5, skipping");
+  const std::string path = ctx.scenario_file("predictors.h5");
+  if (current(ctx, path, kQuantPredictor, all.archs.size())) {
+    say(ctx, "predictor: the scenario's quantization-aware predictor is up to date with its search rounds, skipping");
     return;
   }
   say(ctx, describe("quantized", labels));
@@ -157,7 +171,7 @@ void retrain_quant_predictor(const RunContext& ctx) {
   if (!fp) throw std::runtime_error(ctx.file("predictors.h5") + ": no full-precision predictor (run the predictor stage first)");
   const Split split = quant_split(ctx, all);
   const PredictorEnsemble full_precision = PredictorEnsemble::load(*ctx.encoding, fp->members);
-  store(ctx, kQuantPredictor,
+  store(ctx, path, kQuantPredictor,
         full_precision.transfer(split.train, ctx.pipeline().predictor.quant,
                                 derive_seed(ctx.options.seed, stream_tag("predictor-transfer"), 0)),
         split, labels);
@@ -167,7 +181,7 @@ void predictor_stage(const RunContext& ctx) {
   if (!ctx.leader()) return;
   const auto& o = ctx.pipeline().predictor;
   const auto fp_records = by_id(read_fp_dataset(ctx.file("fp_dataset.h5")).records);
-  const auto quant_records = by_id(read_quant_dataset(ctx.file("quant_dataset.h5")).records);
+  const auto quant_records = collected_quant_records(ctx);
   if (fp_records.size() < 10 || quant_records.size() < 4)
     throw std::runtime_error("predictor: too few pairs to train on (" + std::to_string(fp_records.size()) + " fp, " +
                              std::to_string(quant_records.size()) + " quantized); collect more first");
@@ -177,8 +191,9 @@ void predictor_stage(const RunContext& ctx) {
   say(ctx, describe("quantized", quant_labels));
   const PredictorDataset fp_all = fp_pairs(ctx, fp_records, fp_labels);
   const PredictorDataset quant_all = quant_pairs(ctx, quant_records, quant_labels);
-  if (current(ctx, kFpPredictor, fp_all.archs.size()) && current(ctx, kQuantPredictor, quant_all.archs.size()) &&
-      current(ctx, kQuantScratchPredictor, quant_all.archs.size())) {
+  const std::string path = ctx.file("predictors.h5");
+  if (current(ctx, path, kFpPredictor, fp_all.archs.size()) && current(ctx, path, kQuantPredictor, quant_all.archs.size()) &&
+      current(ctx, path, kQuantScratchPredictor, quant_all.archs.size())) {
     say(ctx, "predictor: predictors.h5 is up to date with the datasets, skipping");
     return;
   }
@@ -189,11 +204,11 @@ void predictor_stage(const RunContext& ctx) {
   const std::uint64_t seed = ctx.options.seed;
   const PredictorEnsemble full_precision = PredictorEnsemble::train(
       *ctx.encoding, config, fp.train, o.fp, o.members, derive_seed(seed, stream_tag("predictor-init"), 0));
-  store(ctx, kFpPredictor, full_precision, fp, fp_labels);
-  store(ctx, kQuantPredictor, full_precision.transfer(quant.train, o.quant, derive_seed(seed, stream_tag("predictor-transfer"), 0)),
+  store(ctx, path, kFpPredictor, full_precision, fp, fp_labels);
+  store(ctx, path, kQuantPredictor, full_precision.transfer(quant.train, o.quant, derive_seed(seed, stream_tag("predictor-transfer"), 0)),
         quant, quant_labels);
   config.quantization_aware = true;
-  store(ctx, kQuantScratchPredictor,
+  store(ctx, path, kQuantScratchPredictor,
         PredictorEnsemble::train(*ctx.encoding, config, quant.train, o.quant, o.members,
                                  derive_seed(seed, stream_tag("predictor-scratch"), 0)),
         quant, quant_labels);

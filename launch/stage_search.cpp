@@ -78,8 +78,8 @@ void joint_search(const RunContext& ctx, actors::Node& node, const std::string& 
   say(ctx, "search: best " + method + " candidate: " + describe(results.front()));
 }
 
-// Closes the loop after a round: its best candidates are measured like collect-quant items and
-// the quantization-aware predictor is retrained with them, so the next round's predictor knows
+// Closes the loop after a round: its best candidates are measured like collect-quant items (into
+// the scenario's rounds.h5) and the scenario's quantization-aware predictor is retrained with them, so the next round's predictor knows
 // the places this round's search went to.
 void measure_round(const RunContext& ctx, actors::Node& node, const std::string& path, int round) {
   const auto& o = ctx.pipeline().search;
@@ -99,7 +99,7 @@ void measure_round(const RunContext& ctx, actors::Node& node, const std::string&
   }
   say(ctx, "search: measuring round " + std::to_string(round + 1) + "'s best " + std::to_string(plan.size()) +
                " candidates, then retraining the quantization-aware predictor");
-  measure_quant_items(ctx, node, plan);
+  measure_quant_items(ctx, node, plan, ctx.scenario_file("rounds.h5"), ctx.scenario_file("costs.h5"));
   retrain_quant_predictor(ctx);
 }
 
@@ -107,7 +107,7 @@ void measure_round(const RunContext& ctx, actors::Node& node, const std::string&
 
 void search_stage(const RunContext& ctx, actors::Node& node) {
   if (!ctx.leader()) return;
-  const std::string path = ctx.file("search.h5");
+  const std::string path = ctx.scenario_file("search.h5");
   for (int round = 0; round < ctx.pipeline().search.rounds; ++round) {
     const std::string method = round_method(ctx, round);
     if (has_results(path, method)) say(ctx, "search: " + method + " results are in " + path + ", skipping");

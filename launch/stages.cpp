@@ -13,6 +13,7 @@
 #include "kernels/bitfusion_model.hpp"
 #include "kernels/host_latency.hpp"
 #include "launch/result_inputs.hpp"
+#include "launch/scenario.hpp"
 #include "launch/scoring.hpp"
 #include "launch/work_plan.hpp"
 #include "launch/workbench.hpp"
@@ -63,15 +64,18 @@ void run_leader_stages(const RunContext& ctx, actors::Node& node, StageClock& cl
   clock.run(ctx, "collect-fp", [&] { collect_fp_stage(ctx, node); });
   clock.run(ctx, "collect-quant", [&] { collect_quant_stage(ctx, node); });
   clock.run(ctx, "predictor", [&] { predictor_stage(ctx); });
+  if (ctx.runs("search") || ctx.runs("finalize")) {
+    enter_scenario(ctx);
+    prepare_cost_table(ctx, ctx.scenario_file("costs.h5"));
+  }
   clock.run(ctx, "search", [&] { search_stage(ctx, node); });
   clock.run(ctx, "finalize", [&] { finalize_stage(ctx, node); });
 }
 
 }  // namespace
 
-void prepare_cost_table(const RunContext& ctx) {
+void prepare_cost_table(const RunContext& ctx, const std::string& path) {
   if (!ctx.leader()) return;
-  const std::string path = ctx.file("costs.h5");
   if (h5::file_exists(path)) {
     CostModel check(*ctx.space, from_records(read_cost_table(path)));  // complete for this space?
     return;
@@ -114,10 +118,12 @@ int run_stages(const RunOptions& options, const ProcessInfo& process) {
     node.start();
     try {
       StageClock clock;
-      check_run_results(ctx);  // before any work: never serve or overwrite another config's results
+      adopt_earlier_results(ctx);  // an earlier version's results move to their scenario folder
+      check_run_results(ctx);      // before any work: never serve or overwrite another config's results
+      check_scenario(ctx);
       clock.run(ctx, "train", [&] { train_stage(ctx, train_comm); });
       if (ctx.leader()) {
-        prepare_cost_table(ctx);
+        prepare_cost_table(ctx, ctx.file("costs.h5"));
         run_leader_stages(ctx, node, clock);
         say(ctx, clock.summary());
         say(ctx, "apq-actors: done; files in " + options.run_dir);

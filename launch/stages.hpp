@@ -14,8 +14,9 @@ class Node;
 // Runs the requested stages; returns the process exit code (0 when every stage finished).
 int run_stages(const RunOptions& options, const ProcessInfo& process);
 
-// Cost table of the run (costs.h5): made on rank 0 on first use, read by every rank.
-void prepare_cost_table(const RunContext& ctx);
+// A cost table from the config's cost.table at `path` (the run's costs.h5 for the collection, the
+// scenario's for the search): made on rank 0 on first use, read by every rank.
+void prepare_cost_table(const RunContext& ctx, const std::string& path);
 
 // Stage 1 on every rank (data parallel; gradients summed over `comm`).
 void train_stage(const RunContext& ctx, MPI_Comm comm);

@@ -42,6 +42,16 @@ for name, schema in expected.items():
         check(got == schema, f"{name}: schema {got!r}, expected {schema!r}")
         check(int(f.attrs.get("schema_version", 0)) >= 1, f"{name}: schema_version missing")
 
+# The search scenario: search.h5, final.h5 and models link into scenarios/<name>/, which also holds
+# the scenario's cost table.
+scenarios = sorted(os.listdir(os.path.join(run, "scenarios"))) if os.path.isdir(os.path.join(run, "scenarios")) else []
+check(len(scenarios) == 1, f"scenarios/: {scenarios}, expected one scenario")
+for name in ("search.h5", "final.h5", "models"):
+    target = os.readlink(os.path.join(run, name)) if os.path.islink(os.path.join(run, name)) else None
+    check(scenarios and target == f"scenarios/{scenarios[0]}/{name}", f"{name}: links to {target}")
+if scenarios:
+    check(os.path.exists(os.path.join(run, "scenarios", scenarios[0], "costs.h5")), "the scenario has no costs.h5")
+
 with h5py.File(os.path.join(run, "supernet.h5"), "r") as f:
     check(int(f.attrs["completed"]) == 1, "supernet.h5: training not marked completed")
     check(len(f["weights"]) > 0, "supernet.h5: no weights")

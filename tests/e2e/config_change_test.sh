@@ -1,27 +1,60 @@
 #!/usr/bin/env bash
-# A run directory is a cache keyed by its config: on a finished run, a new search budget or a
-# changed collection setting is refused before any work with one line naming the key, and no
-# file changes; a changed predictor setting retrains the predictors; the same config redoes nothing.
+# A run directory is a cache keyed by its config, with any number of search scenarios side by
+# side (launch/scenario.hpp). On a finished run: a new budget is a new scenario that runs only the
+# search and finalize, in its own folder, leaving the first scenario's files untouched; rerunning
+# either config then redoes nothing; finalize alone for a scenario never searched is refused.
+# A changed space, collection or final fine-tune setting is refused before any work with one line
+# naming the key, and no file changes; a changed predictor setting retrains the predictors.
 source "$(dirname "$0")/lib.sh"
 run_apq 2 "$work/run" > "$work/run.log" 2>&1 || { cat "$work/run.log"; fail "the run failed"; }
-sums() { (cd "$work/run" && md5sum fp_dataset.h5 quant_dataset.h5 search.h5 final.h5); }
+first=$(readlink "$work/run/search.h5")
+first=${first%/search.h5}
+[[ $first == scenarios/unconstrained-* ]] || fail "search.h5 links to '$first', not to an unconstrained scenario"
+sums() { (cd "$work/run" && md5sum supernet.h5 fp_dataset.h5 quant_dataset.h5 "$first/search.h5" "$first/final.h5" "$first"/models/*); }
 before=$(sums)
 expect_refused() {  # expect_refused KEY-TEXT options...
   local want=$1
   shift
   if run_apq 2 "$work/run" "$@" > "$work/refused.log" 2>&1; then cat "$work/refused.log"; fail "$* was not refused"; fi
-  grep -qF "was made with another config ($want" "$work/refused.log" || { cat "$work/refused.log"; fail "no line naming '$want' for $*"; }
-  grep -q "^train:\|^collect" "$work/refused.log" && { cat "$work/refused.log"; fail "work started before refusing $*"; }
+  grep -qF "$want" "$work/refused.log" || { cat "$work/refused.log"; fail "no line naming '$want' for $*"; }
+  grep -q "^train:\|^collect\|^search:\|^finalize:" "$work/refused.log" && { cat "$work/refused.log"; fail "work started before refusing $*"; }
   [ "$(sums)" = "$before" ] || fail "files changed after refusing $*"
 }
-expect_refused "[search] latency-ms: 0.5 in this run, 0 in the file" --search.latency-ms 0.5
-expect_refused "[cost] table" --stage finalize --cost.table host
-expect_refused "[collect-fp] eval-images: 64 in this run, 128 in the file" --stage collect-fp --collect-fp.eval-images 64
-expect_refused "[finalize] finetune-steps" --finalize.finetune-steps 4
+expect_refused "was made with another config ([space] kernels: 3 in this run, 3,5 in the file" --stage search --space.kernels 3
+expect_refused "was made with another config ([collect-fp] eval-images: 64 in this run, 128 in the file" --stage collect-fp --collect-fp.eval-images 64
+expect_refused "was made with another config ([finalize] finetune-steps" --finalize.finetune-steps 4
+expect_refused "has no search results: run the search stage for it first" --stage finalize --search.latency-ms 0.021
+
+# A new budget: a second scenario, search and finalize only.
+run_apq 2 "$work/run" --search.latency-ms 0.02 > "$work/second.log" 2>&1 || { cat "$work/second.log"; fail "the new budget failed"; }
+for stage in "train: .* skipping" "collect-fp: .* skipping" "collect-quant: .* skipping" "predictor: .* skipping"; do
+  grep -q "^$stage" "$work/second.log" || { cat "$work/second.log"; fail "a new budget redid work upstream of the search ($stage)"; }
+done
+second=$(readlink "$work/run/search.h5")
+second=${second%/search.h5}
+[[ $second == scenarios/latency0.02ms-* ]] || fail "after a new budget search.h5 links to '$second'"
+[ "$(sums)" = "$before" ] || fail "the new budget changed the first scenario's or the shared files"
+"$PY" - "$work/run/$second" <<'PYEOF' || fail "the second scenario's results"
+import sys, h5py
+with h5py.File(f"{sys.argv[1]}/final.h5", "r") as f:
+    report = f["report"]
+    latency = [l for l, m in zip(report["latency_ms"][:], report["method"][:]) if m.decode() != "uniform8"]
+    assert latency and max(latency) <= 0.02 + 1e-12, f"latencies {latency} over the 0.02 ms budget"
+    config = f.attrs["config"]
+    assert "latency-ms = 0.02" in (config.decode() if isinstance(config, bytes) else config), "final.h5 records another budget"
+PYEOF
+
+# Each config finds its own scenario again and redoes nothing.
+for options in "" "--search.latency-ms 0.02"; do
+  # shellcheck disable=SC2086
+  run_apq 2 "$work/run" $options > "$work/same.log" 2>&1 || { cat "$work/same.log"; fail "rerun '$options' failed"; }
+  grep -q "joint results are in .*, skipping" "$work/same.log" && grep -q "^finalize: all .* items are on disk, skipping" "$work/same.log" ||
+    { cat "$work/same.log"; fail "rerun '$options' redid the search or finalize"; }
+done
+[ "$(sums)" = "$before" ] || fail "rerunning changed the first scenario's files"
+[ "$(ls "$work/run/scenarios" | wc -l)" = 2 ] || fail "expected two scenarios, found: $(ls "$work/run/scenarios")"
+
 run_apq 2 "$work/run" --stage predictor --predictor.members 2 > "$work/pred.log" 2>&1 || { cat "$work/pred.log"; fail "predictor rerun failed"; }
 grep -q "up to date" "$work/pred.log" && { cat "$work/pred.log"; fail "a changed predictor config was served the old predictors"; }
 grep -q "fp, 2 members" "$work/pred.log" || { cat "$work/pred.log"; fail "the predictors were not retrained with 2 members"; }
-run_apq 2 "$work/again" > /dev/null 2>&1 || fail "a fresh run failed"
-run_apq 2 "$work/again" > "$work/same.log" 2>&1 || { cat "$work/same.log"; fail "the same config was refused"; }
-grep -q "up to date\|skipping" "$work/same.log" || { cat "$work/same.log"; fail "the same config redid work"; }
-echo "e2e config change: ok"
+echo "e2e config change and scenarios: ok"

@@ -1,3 +1,4 @@
+#include "launch/scenario.hpp"
 #include "launch/dry_run.hpp"
 
 #include <unistd.h>
@@ -76,6 +77,8 @@ std::string dry_run_plan(const RunOptions& o, int ranks) {
   out << std::setprecision(3);
   out << "apq-actors dry run: " << o.config_name << " (valid)\n";
   out << "  run dir " << o.run_dir << ", stage " << o.stage << ", seed " << o.seed << "\n";
+  out << "  search scenario " << scenario_name(o.resolved_config) << " (its results in " << o.run_dir << "/"
+      << scenario_folder(scenario_name(o.resolved_config)) << "/)\n";
   out << "ranks and roles (" << ranks << " rank(s), " << (o.threads > 0 ? std::to_string(o.threads) : "auto")
       << " thread(s) each):\n";
   out << "  coordinator, dataset writers, predictor trainer: rank 0\n";

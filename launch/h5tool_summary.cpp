@@ -1,6 +1,7 @@
 // apq-h5 summary: what each run file holds.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 
 #include "io/checkpoint_store.hpp"
@@ -13,6 +14,8 @@
 #include "launch/h5tool_common.hpp"
 
 namespace apq::h5tool {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -160,6 +163,25 @@ void other_summary(std::ostream& out, const RunFileEntry& f) {  // image sets an
   });
 }
 
+// The search scenarios of a run directory (launch/scenario.hpp): which are searched and finalized,
+// and which one the run directory's search.h5 links to.
+void scenarios_summary(const std::string& path, std::ostream& out) {
+  const fs::path folder = fs::path(path) / "scenarios";
+  if (!is_directory(path) || !fs::is_directory(folder)) return;
+  std::error_code ec;
+  const std::string linked = fs::read_symlink(fs::path(path) / "search.h5", ec).parent_path().filename().string();
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder))
+    if (entry.is_directory()) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  out << "\nscenarios (" << folder.string() << "):\n";
+  for (const auto& name : names) {
+    const bool searched = fs::exists(folder / name / "search.h5"), finalized = fs::exists(folder / name / "final.h5");
+    out << "  " << name << ": " << (finalized ? "searched, finalized" : searched ? "searched" : "not searched yet")
+        << (name == linked ? " (search.h5, final.h5 and models link here)" : "") << "\n";
+  }
+}
+
 }  // namespace
 
 int summary(const std::string& path, std::ostream& out) {
@@ -191,6 +213,7 @@ int summary(const std::string& path, std::ostream& out) {
     else if (f.kind == "cost-table") cost_table_summary(out, f);
     else other_summary(out, f);
   }
+  scenarios_summary(path, out);
   if (runs.size() > 1) {
     out << "\nwarning: these files belong to " << runs.size() << " different runs:\n";
     for (const auto& r : runs) out << "  " << r << "\n";

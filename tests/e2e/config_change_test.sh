@@ -2,7 +2,8 @@
 # A run directory is a cache keyed by its config, with any number of search scenarios side by
 # side (launch/scenario.hpp). On a finished run: a new budget is a new scenario that runs only the
 # search and finalize, in its own folder, leaving the first scenario's files untouched; rerunning
-# either config then redoes nothing; finalize alone for a scenario never searched is refused.
+# either config then redoes nothing; finalize alone for a scenario never searched is refused;
+# apq-h5 summary lists both; an earlier version's results (plain files at the top) are adopted.
 # A changed space, collection or final fine-tune setting is refused before any work with one line
 # naming the key, and no file changes; a changed predictor setting retrains the predictors.
 source "$(dirname "$0")/lib.sh"
@@ -53,6 +54,19 @@ for options in "" "--search.latency-ms 0.02"; do
 done
 [ "$(sums)" = "$before" ] || fail "rerunning changed the first scenario's files"
 [ "$(ls "$work/run/scenarios" | wc -l)" = 2 ] || fail "expected two scenarios, found: $(ls "$work/run/scenarios")"
+
+"$APQ_H5" summary "$work/run" > "$work/summary.txt" || fail "apq-h5 summary"
+# the last rerun above was the second scenario's
+grep -q "^  ${second#scenarios/}: searched, finalized (search.h5, final.h5 and models link here)" "$work/summary.txt" &&
+  grep -q "^  ${first#scenarios/}: searched, finalized$" "$work/summary.txt" || { cat "$work/summary.txt"; fail "apq-h5 summary does not list both scenarios"; }
+
+# A run directory of an earlier version (plain search.h5, final.h5 and models/ at the top): its
+# results move, unchanged, into their scenario's folder, and nothing is redone.
+(cd "$work/run" && rm search.h5 final.h5 models && mv "$first"/search.h5 "$first"/final.h5 "$first"/models . && rm -r "$first")
+run_apq 2 "$work/run" > "$work/adopt.log" 2>&1 || { cat "$work/adopt.log"; fail "the run of an earlier version's layout failed"; }
+grep -q "^scenario: results of an earlier version moved to .*/$first" "$work/adopt.log" &&
+  grep -q "joint results are in .*, skipping" "$work/adopt.log" || { cat "$work/adopt.log"; fail "an earlier version's results were not adopted"; }
+[ "$(sums)" = "$before" ] || fail "adopting an earlier version's results changed them"
 
 run_apq 2 "$work/run" --stage predictor --predictor.members 2 > "$work/pred.log" 2>&1 || { cat "$work/pred.log"; fail "predictor rerun failed"; }
 grep -q "up to date" "$work/pred.log" && { cat "$work/pred.log"; fail "a changed predictor config was served the old predictors"; }

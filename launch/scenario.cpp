@@ -2,10 +2,12 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
 #include "base/rng.hpp"
+#include "io/dataset_store.hpp"
 #include "io/run_meta.hpp"
 #include "launch/result_inputs.hpp"
 #include "launch/run_context.hpp"
@@ -63,6 +65,21 @@ void adopt_earlier_results(const RunContext& ctx) {
     if (fs::is_symlink(from) || !fs::exists(from)) continue;
     if (fs::exists(folder / entry)) throw std::runtime_error(from.string() + ": " + (folder / entry).string() + " exists too; move one away");
     fs::rename(from, folder / entry);
+  }
+  // Its search rounds' items sat in the shared quant_dataset.h5: a copy goes to the scenario's
+  // rounds.h5, stamped with the scenario's own config, so that they are not measured again.
+  const std::string quant = ctx.file("quant_dataset.h5");
+  if (h5::file_exists(quant) && !h5::file_exists((folder / "rounds.h5").string())) {
+    RunMeta meta = ctx.meta;
+    meta.config = config;
+    std::unique_ptr<QuantDatasetWriter> rounds;
+    for (const auto& r : read_quant_dataset(quant).records) {
+      if (r.kind != QuantItemKind::search_round) continue;
+      if (!rounds)
+        rounds = std::make_unique<QuantDatasetWriter>((folder / "rounds.h5").string(), meta, ctx.encoding->arch_size(),
+                                                      ctx.encoding->policy_size());
+      rounds->append(r);
+    }
   }
   say(ctx, "scenario: results of an earlier version moved to " + folder.string());
 }

@@ -72,6 +72,34 @@ void run_leader_stages(const RunContext& ctx, actors::Node& node, StageClock& cl
   clock.run(ctx, "finalize", [&] { finalize_stage(ctx, node); });
 }
 
+// The table cost.table names: the analytic model, timings on this host, or a costs.h5 file.
+CostTable configured_cost_table(const RunContext& ctx) {
+  const std::string& source = ctx.pipeline().cost.table;
+  if (source == "bitfusion") return bitfusion_table(*ctx.space);
+  if (source != "host") return from_records(read_cost_table(source));
+  say(ctx, "cost: timing every layer shape of the space on this host");
+  return host_latency_table(*ctx.space);
+}
+
+// A budget that nothing in the space fits is refused before any work: the cheapest corner of the
+// space (smallest architecture, lowest bits) already breaks it. A host-timed table not measured
+// yet is not timed for this; the search itself then says so.
+void check_budget_fits(const RunContext& ctx) {
+  const Budget& budget = ctx.pipeline().search.evolution.budget;
+  if (!ctx.leader() || !ctx.runs("search") || !budget.any()) return;
+  const std::string path = ctx.scenario_file("costs.h5");
+  if (!h5::file_exists(path) && ctx.pipeline().cost.table == "host") return;
+  const CostModel model(*ctx.space, h5::file_exists(path) ? from_records(read_cost_table(path)) : configured_cost_table(ctx));
+  const Arch smallest = ctx.space->smallest();
+  const int bits = ctx.space->spec().bits.front();
+  const Costs c = model.costs(smallest, ctx.space->uniform_policy(smallest, bits));
+  if (budget.admits(c)) return;
+  std::ostringstream out;
+  out << "search: nothing in the space fits within the budget (" << budget.describe() << "): the smallest architecture at "
+      << bits << " bits costs " << c.latency_ms << " ms, " << c.energy_mj << " mJ, " << c.bitops << " BitOps";
+  throw std::runtime_error(out.str());
+}
+
 }  // namespace
 
 void prepare_cost_table(const RunContext& ctx, const std::string& path) {
@@ -80,16 +108,7 @@ void prepare_cost_table(const RunContext& ctx, const std::string& path) {
     CostModel check(*ctx.space, from_records(read_cost_table(path)));  // complete for this space?
     return;
   }
-  const std::string& source = ctx.pipeline().cost.table;
-  CostTable table;
-  if (source == "bitfusion") {
-    table = bitfusion_table(*ctx.space);
-  } else if (source == "host") {
-    say(ctx, "cost: timing every layer shape of the space on this host");
-    table = host_latency_table(*ctx.space);
-  } else {
-    table = from_records(read_cost_table(source));
-  }
+  const CostTable table = configured_cost_table(ctx);
   CostModel check(*ctx.space, table);  // throws naming the first missing entry
   write_cost_table(path, to_records(table));
   say(ctx, "cost: " + path + " written (" + table.source + ", " + std::to_string(table.size()) + " entries)");
@@ -121,6 +140,7 @@ int run_stages(const RunOptions& options, const ProcessInfo& process) {
       adopt_earlier_results(ctx);  // an earlier version's results move to their scenario folder
       check_run_results(ctx);      // before any work: never serve or overwrite another config's results
       check_scenario(ctx);
+      check_budget_fits(ctx);
       clock.run(ctx, "train", [&] { train_stage(ctx, train_comm); });
       if (ctx.leader()) {
         prepare_cost_table(ctx, ctx.file("costs.h5"));

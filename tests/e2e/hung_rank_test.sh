@@ -6,13 +6,6 @@
 # copies on rank 0: the stage completes, every item once, before the job stops.
 source "$(dirname "$0")/lib.sh"
 
-# rank_pid N: the pid of rank N of the job in session $group.
-rank_pid() {
-  for pid in $(pgrep -s "$group"); do
-    if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then echo "$pid"; fi
-  done
-}
-
 # wait_for_end PID_TO_RESUME: waits for the job to end (at most 120 s: a liveness bound, not a
 # speed limit) and sets $status.
 wait_for_end() {

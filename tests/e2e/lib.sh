@@ -47,3 +47,11 @@ start_collecting() {
     sleep 0.2
   done
 }
+
+# rank_pid N: the pid of rank N of the job in session $group.
+rank_pid() {
+  local pid
+  for pid in $(pgrep -s "$group"); do
+    if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then echo "$pid"; fi
+  done
+}

@@ -92,6 +92,7 @@ void DatasetWriter::check_code(const char* what, const std::vector<float>& code,
 
 void DatasetWriter::append_item(std::int64_t id, const std::function<void(h5::Group& items)>& fill) {
   check_new_id(id);
+  require_space_to_append(path_);
   h5::Group items = file_->open_group("items");
   try {
     fill(items);
@@ -105,6 +106,7 @@ void DatasetWriter::append_item(std::int64_t id, const std::function<void(h5::Gr
 
 void DatasetWriter::append_failure(const FailedItem& failure) {
   check_new_id(failure.id);
+  require_space_to_append(path_);
   h5::Group failed = file_->open_group("failed");
   try {
     failed.open_table("id").append<std::int64_t>({failure.id});

@@ -1,4 +1,4 @@
-// Internal helpers of the HDF5 layer (only io/hdf5_*.cpp include this; it pulls in hdf5.h).
+// Internal helpers of the HDF5 layer (only io/*.cpp include this; it pulls in hdf5.h).
 #pragma once
 #include <hdf5.h>
 

@@ -21,6 +21,27 @@ void silence_hdf5_errors() {
   }
 }
 
+namespace {
+
+// HDF5's low-level messages run over several lines ("file write failed: time = <ctime>\n,
+// filename = ..., errno = 28, error message = 'No space left on device', buf = ..."): keep the
+// operation and the system's message, on one line.
+std::string one_line(std::string text) {
+  const std::string marker = "error message = '";
+  const auto at = text.find(marker);
+  if (at != std::string::npos) {
+    const auto end = text.find('\'', at + marker.size());
+    const auto colon = text.find(':');
+    text = (colon != std::string::npos && colon < at ? text.substr(0, colon) + ": " : std::string()) +
+           text.substr(at + marker.size(), end == std::string::npos ? std::string::npos : end - at - marker.size());
+  }
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+
+}  // namespace
+
 std::string take_error_message() {
   std::string innermost;
   auto collect = [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
@@ -30,7 +51,7 @@ std::string take_error_message() {
   };
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect, &innermost);
   H5Eclear2(H5E_DEFAULT);
-  return innermost;
+  return one_line(innermost);
 }
 
 void throw_error(const std::string& file, const std::string& what) {

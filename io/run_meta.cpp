@@ -1,8 +1,11 @@
 #include "io/run_meta.hpp"
 
-#include <hdf5.h>
+#include <sys/statvfs.h>
 
+#include <filesystem>
 #include <stdexcept>
+
+#include "io/hdf5_detail.hpp"
 
 namespace apq {
 
@@ -10,22 +13,22 @@ namespace {
 
 const std::string kPrefix = "apq-actors/";
 
-// The innermost message on HDF5's error stack (empty if none); clears the stack.
-std::string innermost_hdf5_message() {
-  std::string text;
-  auto collect = [](unsigned, const H5E_error2_t* err, void* data) -> herr_t {
-    if (err->desc && *err->desc) *static_cast<std::string*>(data) = err->desc;
-    return 0;
-  };
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect, &text);
-  H5Eclear2(H5E_DEFAULT);
-  return text;
+}  // namespace
+
+void require_space_to_append(const std::string& path) {
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  struct statvfs fs {};
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs) != 0) return;  // unknown: HDF5 reports a failure itself
+  const std::uint64_t free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (free >= kAppendReserveBytes) return;
+  throw std::runtime_error(path + ": cannot append: " + std::to_string(free / 1024) + " KiB free on its file system, less than the " +
+                           std::to_string(kAppendReserveBytes / 1024) +
+                           " KiB kept free so that an append is never torn (No space left on device); free some space and rerun");
 }
 
-[[noreturn]] void fail_open(const std::string& path, const std::string& what) {
-  const std::string hdf5 = innermost_hdf5_message();
-  throw std::runtime_error(path + ": " + what + (hdf5.empty() ? "" : " (" + hdf5 + ")"));
-}
+namespace {
+
+[[noreturn]] void fail_open(const std::string& path, const std::string& what) { h5::detail::throw_error(path, what); }
 
 std::string short_text(const std::string& s) {
   return s.size() <= 60 ? s : s.substr(0, 57) + "...";
@@ -104,7 +107,7 @@ RunFile RunFile::open_with(const std::string& path, bool writable) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   if (!h5::file_exists(path)) throw std::runtime_error(path + ": no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0) {
-    innermost_hdf5_message();
+    h5::detail::take_error_message();
     throw std::runtime_error(path + ": not an HDF5 file");
   }
   // No file locks: one writer per file by design, and a reader holding the file open (an h5py

@@ -47,6 +47,17 @@ void check_same_run(const h5::Group& root, const std::string& kind, const RunMet
 // Same check for a path: does nothing if the file does not exist.
 void check_same_run_if_exists(const std::string& path, const std::string& kind, const RunMeta& meta);
 
+// Files appended in place (the datasets, the search history) are not written when their file
+// system has less than this free: HDF5 runs out of space half way through a flush and leaves a file
+// that cannot be read back, while a stop before the append keeps every row (whole-file writes,
+// temp + rename, are safe without it).
+inline constexpr std::uint64_t kAppendReserveBytes = 1u << 20;
+
+// Throws "<path>: cannot append: N KiB free on its file system, less than the 1024 KiB kept free
+// ... (No space left on device)" when the file system holding path has less than
+// kAppendReserveBytes available.
+void require_space_to_append(const std::string& path);
+
 // The root group of a run file opened with file locking off. Read-only or read-write in place;
 // closing the object closes the file (once every group/table opened from it is gone too).
 class RunFile : public h5::Group {

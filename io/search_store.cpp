@@ -106,6 +106,7 @@ void SearchWriter::append_history(const std::vector<HistoryRow>& rows) {
     values.insert(values.end(), {static_cast<double>(r.generation), static_cast<double>(r.island), r.best_fitness,
                                  r.mean_fitness, static_cast<double>(r.evaluated)});
   }
+  require_space_to_append(path_);
   RunFile file = RunFile::open_append(path_);
   file.open_group(method_).open_table("history").append<double>(values);  // one write: never torn
   file.flush();

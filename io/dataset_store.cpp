@@ -2,6 +2,7 @@
 
 #include "io/eval_score_columns.hpp"
 
+#include <iostream>
 #include <stdexcept>
 
 namespace apq {
@@ -90,18 +91,32 @@ void DatasetWriter::check_code(const char* what, const std::vector<float>& code,
                                 " values, the file stores " + std::to_string(width));
 }
 
-void DatasetWriter::append_item(std::int64_t id, const std::function<void(h5::Group& items)>& fill) {
+bool DatasetWriter::take_id_and_due(std::int64_t id) {
   check_new_id(id);
+  items_.insert(id);
+  return batch_seconds_ <= 0 ||
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - last_write_).count() >= batch_seconds_;
+}
+
+void DatasetWriter::append_rows(const std::function<void(h5::Group& items)>& fill) {
   require_space_to_append(path_);
   h5::Group items = file_->open_group("items");
   try {
     fill(items);
   } catch (...) {
-    repair_torn_rows(items, item_columns_);  // do not leave a half item behind
+    repair_torn_rows(items, item_columns_);  // do not leave half rows behind
     throw;
   }
   file_->flush();
-  items_.insert(id);
+  last_write_ = std::chrono::steady_clock::now();
+}
+
+void DatasetWriter::sync_at_exit() noexcept {
+  try {
+    sync();
+  } catch (const std::exception& e) {
+    std::cerr << "apq-actors: " << e.what() << " (the items not written are recomputed by a rerun)" << std::endl;
+  }
 }
 
 void DatasetWriter::append_failure(const FailedItem& failure) {
@@ -127,13 +142,33 @@ FpDatasetWriter::FpDatasetWriter(const std::string& path, const RunMeta& meta, s
 
 void FpDatasetWriter::append(const FpRecord& r) {
   check_code("arch_code", r.arch_code, arch_code_size_);
-  append_item(r.id, [&](h5::Group& items) {
-    items.open_table("id").append<std::int64_t>({r.id});
-    items.open_table("arch").append_strings({r.arch});
-    items.open_table("arch_code").append<float>(r.arch_code);
-    append_eval_score(items, r.score);
-    items.open_table("seconds").append<double>({r.seconds});
+  const bool due = take_id_and_due(r.id);
+  pending_.push_back(r);
+  if (due) sync();
+}
+
+void FpDatasetWriter::sync() {
+  if (pending_.empty()) return;
+  std::vector<std::int64_t> ids;
+  std::vector<std::string> archs;
+  std::vector<float> codes;
+  std::vector<EvalScore> scores;
+  std::vector<double> seconds;
+  for (const auto& r : pending_) {
+    ids.push_back(r.id);
+    archs.push_back(r.arch);
+    codes.insert(codes.end(), r.arch_code.begin(), r.arch_code.end());
+    scores.push_back(r.score);
+    seconds.push_back(r.seconds);
+  }
+  append_rows([&](h5::Group& items) {
+    items.open_table("id").append<std::int64_t>(ids);
+    items.open_table("arch").append_strings(archs);
+    items.open_table("arch_code").append<float>(codes);
+    append_eval_scores(items, scores);
+    items.open_table("seconds").append<double>(seconds);
   });
+  pending_.clear();
 }
 
 QuantDatasetWriter::QuantDatasetWriter(const std::string& path, const RunMeta& meta,
@@ -148,21 +183,50 @@ void QuantDatasetWriter::append(const QuantRecord& r) {
   const auto kind = static_cast<std::int32_t>(r.kind);
   if (kind < 0 || kind > 2)
     throw std::invalid_argument(path() + ": item " + std::to_string(r.id) + " has kind " + std::to_string(kind));
-  append_item(r.id, [&](h5::Group& items) {
-    items.open_table("id").append<std::int64_t>({r.id});
-    items.open_table("arch").append_strings({r.arch});
-    items.open_table("arch_code").append<float>(r.arch_code);
-    items.open_table("policy").append_strings({r.policy});
-    items.open_table("policy_code").append<float>(r.policy_code);
-    items.open_table("kind").append<std::int32_t>({kind});
-    items.open_table("group").append<std::int64_t>({r.group});
-    append_eval_score(items, r.score);
-    items.open_table("fp_accuracy").append<double>({r.fp_accuracy});
-    items.open_table("bitops").append<double>({r.bitops});
-    items.open_table("latency_ms").append<double>({r.latency_ms});
-    items.open_table("energy_mj").append<double>({r.energy_mj});
-    items.open_table("seconds").append<double>({r.seconds});
+  const bool due = take_id_and_due(r.id);
+  pending_.push_back(r);
+  if (due) sync();
+}
+
+void QuantDatasetWriter::sync() {
+  if (pending_.empty()) return;
+  std::vector<std::int64_t> ids, groups;
+  std::vector<std::string> archs, policies;
+  std::vector<float> arch_codes, policy_codes;
+  std::vector<std::int32_t> kinds;
+  std::vector<EvalScore> scores;
+  std::vector<double> fp_accuracy, bitops, latency, energy, seconds;
+  for (const auto& r : pending_) {
+    ids.push_back(r.id);
+    archs.push_back(r.arch);
+    arch_codes.insert(arch_codes.end(), r.arch_code.begin(), r.arch_code.end());
+    policies.push_back(r.policy);
+    policy_codes.insert(policy_codes.end(), r.policy_code.begin(), r.policy_code.end());
+    kinds.push_back(static_cast<std::int32_t>(r.kind));
+    groups.push_back(r.group);
+    scores.push_back(r.score);
+    fp_accuracy.push_back(r.fp_accuracy);
+    bitops.push_back(r.bitops);
+    latency.push_back(r.latency_ms);
+    energy.push_back(r.energy_mj);
+    seconds.push_back(r.seconds);
+  }
+  append_rows([&](h5::Group& items) {
+    items.open_table("id").append<std::int64_t>(ids);
+    items.open_table("arch").append_strings(archs);
+    items.open_table("arch_code").append<float>(arch_codes);
+    items.open_table("policy").append_strings(policies);
+    items.open_table("policy_code").append<float>(policy_codes);
+    items.open_table("kind").append<std::int32_t>(kinds);
+    items.open_table("group").append<std::int64_t>(groups);
+    append_eval_scores(items, scores);
+    items.open_table("fp_accuracy").append<double>(fp_accuracy);
+    items.open_table("bitops").append<double>(bitops);
+    items.open_table("latency_ms").append<double>(latency);
+    items.open_table("energy_mj").append<double>(energy);
+    items.open_table("seconds").append<double>(seconds);
   });
+  pending_.clear();
 }
 
 // ---- readers --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 // readers see complete items and a crash loses at most the item in flight. (Keeping it open
 // matters: every HDF5 open session starts a new 4 KiB heap for variable-length strings.)
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -63,17 +64,33 @@ class DatasetWriter {
   const std::set<std::int64_t>& failed_ids() const { return failed_; }  // recorded failures
   std::int64_t repaired_rows() const { return repaired_rows_; }  // torn rows removed on open
   void append_failure(const FailedItem& failure);
+  // Batching: appended items are kept in memory and written together (one write per column)
+  // once `seconds` have passed since the last write, and by sync() and the destructor. A crash
+  // then loses at most that long of finished items, which a rerun recomputes. 0 (the default):
+  // every item is written and flushed as it is appended.
+  void set_batch_seconds(double seconds) { batch_seconds_ = seconds; }
+  // Writes the items kept in memory.
+  virtual void sync() = 0;
+  virtual ~DatasetWriter() = default;
 
  protected:
   DatasetWriter(std::string path, std::string kind, RunMeta meta, std::vector<ColumnSpec> items);
-  // Appends one item whose columns `fill` writes; on failure the torn row is removed again.
-  void append_item(std::int64_t id, const std::function<void(h5::Group& items)>& fill);
+  // Takes an item's id (throws if it is stored or failed already) and says whether the items kept
+  // in memory are due to be written now.
+  bool take_id_and_due(std::int64_t id);
+  // Writes rows whose columns `fill` appends (one write per column); on failure the torn rows are
+  // removed again.
+  void append_rows(const std::function<void(h5::Group& items)>& fill);
   void check_code(const char* what, const std::vector<float>& code, std::int64_t width) const;
+  // For the destructors of the typed writers: sync(), reporting a failure on stderr.
+  void sync_at_exit() noexcept;
 
  private:
   void create_file();
   void reopen_file();
   void check_new_id(std::int64_t id) const;
+  double batch_seconds_ = 0;
+  std::chrono::steady_clock::time_point last_write_;
   std::optional<RunFile> file_;  // open for appending while the writer lives
   std::string path_;
   std::string kind_;
@@ -87,21 +104,27 @@ class DatasetWriter {
 class FpDatasetWriter : public DatasetWriter {
  public:
   FpDatasetWriter(const std::string& path, const RunMeta& meta, std::int64_t arch_code_size);
+  ~FpDatasetWriter() override { sync_at_exit(); }
   void append(const FpRecord& record);
+  void sync() override;
 
  private:
   std::int64_t arch_code_size_;
+  std::vector<FpRecord> pending_;
 };
 
 class QuantDatasetWriter : public DatasetWriter {
  public:
   QuantDatasetWriter(const std::string& path, const RunMeta& meta, std::int64_t arch_code_size,
                      std::int64_t policy_code_size);
+  ~QuantDatasetWriter() override { sync_at_exit(); }
   void append(const QuantRecord& record);
+  void sync() override;
 
  private:
   std::int64_t arch_code_size_;
   std::int64_t policy_code_size_;
+  std::vector<QuantRecord> pending_;
 };
 
 struct FpDataset {

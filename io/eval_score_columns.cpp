@@ -45,12 +45,17 @@ std::vector<ColumnSpec> eval_score_columns() {
   return columns;
 }
 
-void append_eval_score(h5::Group& items, const EvalScore& score) {
+void append_eval_scores(h5::Group& items, const std::vector<EvalScore>& scores) {
   for (const auto& f : score_fields()) {
-    if (f.column.type == h5::DType::i64)
-      items.open_table(f.column.name).append<std::int64_t>({as_count(f.get(score))});
-    else
-      items.open_table(f.column.name).append<double>({f.get(score)});
+    if (f.column.type == h5::DType::i64) {
+      std::vector<std::int64_t> column;
+      for (const auto& s : scores) column.push_back(as_count(f.get(s)));
+      items.open_table(f.column.name).append<std::int64_t>(column);
+    } else {
+      std::vector<double> column;
+      for (const auto& s : scores) column.push_back(f.get(s));
+      items.open_table(f.column.name).append<double>(column);
+    }
   }
 }
 

@@ -10,8 +10,8 @@
 namespace apq {
 
 std::vector<ColumnSpec> eval_score_columns();
-// Appends one row to each of eval_score_columns() in `items`.
-void append_eval_score(h5::Group& items, const EvalScore& score);
+// Appends one row per score to each of eval_score_columns() in `items` (one write per column).
+void append_eval_scores(h5::Group& items, const std::vector<EvalScore>& scores);
 // The first `rows` rows.
 std::vector<EvalScore> read_eval_scores(const h5::Group& items, std::int64_t rows);
 

@@ -47,12 +47,18 @@ QuantPlanItem quant_item(const RunContext& ctx, std::uint64_t id) {
   return {arch, policy, QuantItemKind::policy_group, group};
 }
 
+// Results are written in batches at most this far apart (one write per column instead of one per
+// item and column: rank 0's writer was the limit on items per second, docs/SCALING.md); a crash
+// loses at most this long of finished items, which the rerun recomputes.
+constexpr double kWriteBatchSeconds = 0.5;
+
 }  // namespace
 
 void collect_fp_stage(const RunContext& ctx, actors::Node& node) {
   if (!ctx.leader()) return;
   const auto& o = ctx.pipeline().collect_fp;
   FpDatasetWriter writer(ctx.file("fp_dataset.h5"), ctx.meta, ctx.encoding->arch_size());
+  writer.set_batch_seconds(kWriteBatchSeconds);
   std::vector<actors::WorkItem> items = plan_items(ctx, task::collect_fp, o.samples, writer,
                                                    [&](actors::WorkItem& item) { item.arch = to_string(*ctx.space, fp_arch(ctx, item.id)); });
   run_items(ctx, node, task::collect_fp, std::move(items), o.samples, [&](const actors::WorkResult& r, const actors::WorkItem& item) {
@@ -65,6 +71,7 @@ void collect_fp_stage(const RunContext& ctx, actors::Node& node) {
     rec.seconds = r.seconds;
     writer.append(rec);
   });
+  writer.sync();
 }
 
 void collect_quant_stage(const RunContext& ctx, actors::Node& node) {
@@ -79,6 +86,7 @@ void measure_quant_items(const RunContext& ctx, actors::Node& node, const std::m
                          const std::string& path, const std::string& costs_path) {
   const CostModel costs(*ctx.space, from_records(read_cost_table(costs_path)));
   QuantDatasetWriter writer(path, ctx.meta, ctx.encoding->arch_size(), ctx.encoding->policy_size());
+  writer.set_batch_seconds(kWriteBatchSeconds);
   std::vector<std::uint64_t> ids;
   for (const auto& [id, what] : plan)
     if (!writer.contains(static_cast<std::int64_t>(id))) ids.push_back(id);
@@ -109,6 +117,7 @@ void measure_quant_items(const RunContext& ctx, actors::Node& node, const std::m
     rec.energy_mj = c.energy_mj;
     writer.append(rec);
   });
+  writer.sync();
 }
 
 }  // namespace apq

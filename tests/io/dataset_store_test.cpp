@@ -105,6 +105,36 @@ TEST_F(DatasetStore, FpRecordsAndFailuresRoundTrip) {
   EXPECT_EQ(f.open_group("items").open_table("arch_code").columns(), 6);
 }
 
+TEST_F(DatasetStore, BatchedItemsAreWrittenTogetherBySyncOrTheDestructorInOrder) {
+  const std::string qpath = dir.file("quant_dataset.h5");
+  {
+    FpDatasetWriter w(path, meta, 6);
+    w.set_batch_seconds(3600);  // nothing is due within the test
+    w.append(fp_record(0));     // nothing was written before: due, written at once
+    for (int id : {1, 2, 3}) w.append(fp_record(id));
+    EXPECT_EQ(read_fp_dataset(path).records.size(), 1u);  // 1-3 kept in memory
+    EXPECT_TRUE(w.contains(3));
+    EXPECT_THROW(w.append(fp_record(2)), std::invalid_argument);  // a kept id is taken
+    w.sync();
+    EXPECT_EQ(read_fp_dataset(path).records.size(), 4u);
+    w.append(fp_record(4));
+    QuantDatasetWriter q(qpath, meta, 4, 3);
+    q.set_batch_seconds(3600);
+    for (int id : {0, 1, 2}) q.append(quant_record(id));
+    EXPECT_EQ(read_quant_dataset(qpath).records.size(), 1u);
+  }  // the destructors write what is left
+  const FpDataset d = read_fp_dataset(path);
+  ASSERT_EQ(d.records.size(), 5u);
+  for (int id = 0; id < 5; ++id) expect_same(d.records[static_cast<std::size_t>(id)], fp_record(id));
+  const QuantDataset q = read_quant_dataset(qpath);
+  ASSERT_EQ(q.records.size(), 3u);
+  for (int id = 0; id < 3; ++id) {
+    EXPECT_EQ(q.records[static_cast<std::size_t>(id)].policy_code, quant_record(id).policy_code);
+    EXPECT_EQ(q.records[static_cast<std::size_t>(id)].group, quant_record(id).group);
+    expect_same(q.records[static_cast<std::size_t>(id)].score, quant_record(id).score);
+  }
+}
+
 TEST_F(DatasetStore, QuantRecordsRoundTripWithNaNAndGroups) {
   const std::string qpath = dir.file("quant_dataset.h5");
   {

@@ -22,15 +22,7 @@ fail() {
 dataset_rows() { "$PY" -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['items/id']))" "$1" 2>/dev/null || echo 0; }
 
 # check_items_once H5 N: the dataset holds item ids 0..N-1, each exactly once.
-check_items_once() {
-  "$PY" - "$1" "$2" <<'PYEOF'
-import sys, h5py
-ids = sorted(h5py.File(sys.argv[1], "r")["items/id"][:].tolist())
-n = int(sys.argv[2])
-if ids != list(range(n)):
-    sys.exit(f"{len(ids)} rows, {len(ids) - len(set(ids))} duplicated, {n - len(set(ids))} missing")
-PYEOF
-}
+check_items_once() { "$PY" "$APQ_SOURCE_DIR/tests/e2e/check_items_once.py" "$1" "$2"; }
 
 # start_collecting ROWS [options...]: starts a 2-rank tiny run into $work/run in its own session
 # (its id in $group, its output in $work/first.log) and returns once fp_dataset.h5 holds ROWS items.

@@ -34,15 +34,7 @@ rows() {  # items in a dataset file (0 while it does not exist; a read during a 
   done
   echo 0
 }
-ids_once() {  # ids_once H5 N: item ids 0..N-1 each exactly once
-  "$PY" - "$1" "$2" <<'PYEOF'
-import sys, h5py
-ids = sorted(h5py.File(sys.argv[1], "r")["items/id"][:].tolist())
-n = int(sys.argv[2])
-if ids != list(range(n)):
-    sys.exit(f"{len(ids)} rows, {len(ids) - len(set(ids))} duplicated, {n - len(set(ids))} missing")
-PYEOF
-}
+ids_once() { "$PY" "$src/tests/e2e/check_items_once.py" "$1" "$2"; }  # item ids 0..N-1 each once
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
 # wait_for FILE PATTERN COUNT: until FILE has COUNT lines matching PATTERN (grep -E), or the bound
 wait_for() {
@@ -113,23 +105,24 @@ expect_line "$out" "attempt 2, started" "kill-requeue: second attempt"
 say "kill-requeue: completed by the requeue $(since "$fault_time") s after the fault"
 check_complete kill-requeue
 
+# resubmitted NAME LAUNCHER: the job that broke_node ended must not be COMPLETED; once node 2 is
+# back, the same command resubmitted completes the run.
+resubmitted() {
+  local name=$1 launcher=$2
+  read -r state exit_code <<<"$(final_state "$job_id")"
+  say "$name: job $job_id $state ExitCode=$exit_code $(since "$fault_time") s after the fault"
+  [ "$state" != COMPLETED ] || fail "$name: a job that lost a node must not end COMPLETED"
+  "$cluster" node-fault restart "$(sinfo -h -N -o '%N' | sort | tail -n1)" || fail "$name: node did not come back"
+  APQ_LAUNCHER=$launcher APQ_RUN_DIR=$run submit "$name-rerun" -N 2 --ntasks=2 --ntasks-per-node=1 --cpus-per-task=1
+  [ "$state $exit_code $wait_rc" = "COMPLETED 0:0 0" ] || { show_output "$out" >&2; fail "$name: the resubmission did not complete"; }
+  check_complete "$name"
+}
+
 # ---- 2. kill, mpirun, no requeue, resubmitted
 break_node kill-mpirun kill mpirun --no-requeue
-read -r state exit_code <<<"$(final_state "$job_id")"
-say "kill-mpirun: job $job_id $state ExitCode=$exit_code $(since "$fault_time") s after the fault"
-[ "$state" != COMPLETED ] || fail "kill-mpirun: a job that lost a node must not end COMPLETED"
-"$cluster" node-fault restart "$(sinfo -h -N -o '%N' | sort | tail -n1)" || fail "kill-mpirun: node did not come back"
-APQ_LAUNCHER=mpirun APQ_RUN_DIR=$run submit kill-mpirun-rerun -N 2 --ntasks=2 --ntasks-per-node=1 --cpus-per-task=1
-[ "$state $exit_code $wait_rc" = "COMPLETED 0:0 0" ] || { show_output "$out" >&2; fail "kill-mpirun: the resubmission did not complete"; }
-check_complete kill-mpirun
+resubmitted kill-mpirun mpirun
 
 # ---- 3. freeze (hung node), srun, no requeue, resubmitted after a thaw
 break_node freeze-srun freeze srun --no-requeue
-read -r state exit_code <<<"$(final_state "$job_id")"
-say "freeze-srun: job $job_id $state ExitCode=$exit_code $(since "$fault_time") s after the fault"
-[ "$state" != COMPLETED ] || fail "freeze-srun: a job that lost a node must not end COMPLETED"
-"$cluster" node-fault restart "$(sinfo -h -N -o '%N' | sort | tail -n1)" || fail "freeze-srun: node did not come back"
-APQ_LAUNCHER=srun APQ_RUN_DIR=$run submit freeze-srun-rerun -N 2 --ntasks=2 --ntasks-per-node=1 --cpus-per-task=1
-[ "$state $exit_code $wait_rc" = "COMPLETED 0:0 0" ] || { show_output "$out" >&2; fail "freeze-srun: the resubmission did not complete"; }
-check_complete freeze-srun
+resubmitted freeze-srun srun
 say "all node-failure checks passed"

@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "embedded_config.hpp"
+#include "kernels/bitfusion_model.hpp"
 #include "launch/option_lists.hpp"
+#include "launch/scoring.hpp"
 
 namespace po = boost::program_options;
 
@@ -118,6 +120,13 @@ void check_run(const RunOptions& o) {
   if (d.format != "idx" && d.format != "hdf5") throw UsageError("data.format must be idx or hdf5, not '" + d.format + "'");
   if (d.train_size <= 0 || d.val_size <= 0) throw UsageError("data.train-size and data.val-size must be positive");
   if (d.subset_train < 0 || d.subset_val < 0 || d.subset_test < 0) throw UsageError("data.subset-* must be 0 (all) or positive");
+  // With the analytic cost table the config alone shows whether anything fits the budget.
+  const Budget& budget = o.pipeline.search.evolution.budget;
+  if (budget.any() && o.pipeline.cost.table == "bitfusion") {
+    const SearchSpace space(o.space);
+    const std::string problem = budget_problem(space, CostModel(space, bitfusion_table(space)), budget);
+    if (!problem.empty()) throw UsageError("search: " + problem);
+  }
 }
 
 // The value of one option as text (the option types used in this file).

@@ -1,6 +1,7 @@
 #include "launch/scoring.hpp"
 
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include "io/cost_table_store.hpp"
@@ -10,6 +11,18 @@ namespace apq {
 
 std::shared_ptr<CostModel> load_cost_model(const RunContext& ctx) {
   return std::make_shared<CostModel>(*ctx.space, from_records(read_cost_table(ctx.scenario_file("costs.h5"))));
+}
+
+std::string budget_problem(const SearchSpace& space, const CostModel& costs, const Budget& budget) {
+  if (!budget.any()) return "";
+  const Arch smallest = space.smallest();
+  const int bits = space.spec().bits.front();
+  const Costs c = costs.costs(smallest, space.uniform_policy(smallest, bits));
+  if (budget.admits(c)) return "";
+  std::ostringstream out;
+  out << "nothing in the space fits within the budget (" << budget.describe() << "): the smallest architecture at "
+      << bits << " bits costs " << c.latency_ms << " ms, " << c.energy_mj << " mJ, " << c.bitops << " BitOps";
+  return out.str();
 }
 
 Scoring load_scoring(const RunContext& ctx, const std::string& name) {

@@ -21,6 +21,10 @@ struct Scoring {
   CostFn cost;        // keeps `costs` alive
 };
 
+// "" when something in the space can meet the budget, else why not: the cheapest corner of the
+// space (smallest architecture at the lowest bits) already breaks it.
+std::string budget_problem(const SearchSpace& space, const CostModel& costs, const Budget& budget);
+
 // `name` is a predictor of predictors.h5 (kFpPredictor, kQuantPredictor, ...).
 Scoring load_scoring(const RunContext& ctx, const std::string& name);
 std::shared_ptr<CostModel> load_cost_model(const RunContext& ctx);

@@ -81,23 +81,17 @@ CostTable configured_cost_table(const RunContext& ctx) {
   return host_latency_table(*ctx.space);
 }
 
-// A budget that nothing in the space fits is refused before any work: the cheapest corner of the
-// space (smallest architecture, lowest bits) already breaks it. A host-timed table not measured
-// yet is not timed for this; the search itself then says so.
+// A budget that nothing in the space fits is refused before any work (with the analytic table the
+// options check already refused it; this is for a table file or the scenario's measured one). A
+// host-timed table not measured yet is not timed for this; the search itself then says so.
 void check_budget_fits(const RunContext& ctx) {
   const Budget& budget = ctx.pipeline().search.evolution.budget;
   if (!ctx.leader() || !ctx.runs("search") || !budget.any()) return;
   const std::string path = ctx.scenario_file("costs.h5");
   if (!h5::file_exists(path) && ctx.pipeline().cost.table == "host") return;
   const CostModel model(*ctx.space, h5::file_exists(path) ? from_records(read_cost_table(path)) : configured_cost_table(ctx));
-  const Arch smallest = ctx.space->smallest();
-  const int bits = ctx.space->spec().bits.front();
-  const Costs c = model.costs(smallest, ctx.space->uniform_policy(smallest, bits));
-  if (budget.admits(c)) return;
-  std::ostringstream out;
-  out << "search: nothing in the space fits within the budget (" << budget.describe() << "): the smallest architecture at "
-      << bits << " bits costs " << c.latency_ms << " ms, " << c.energy_mj << " mJ, " << c.bitops << " BitOps";
-  throw std::runtime_error(out.str());
+  const std::string problem = budget_problem(*ctx.space, model, budget);
+  if (!problem.empty()) throw std::runtime_error("search: " + problem);
 }
 
 }  // namespace

@@ -42,15 +42,19 @@ run_apq 2 "$work/run" "${args[@]}" > "$work/second.log" 2>&1 || { cat "$work/sec
 check_items_once "$work/run/fp_dataset.h5" "$samples" || fail "items are not each on disk exactly once"
 grep -q "apq-actors: done" "$work/second.log" || fail "the rerun did not finish"
 
-# Backups: timeout 20 s, backups after 1 s; rank 0 finishes the stage alone.
+# Backups: timeout 40 s, backups after 1 s; rank 0 finishes the stage alone. (Enough items that
+# the stop lands mid-collection on a loaded machine, few enough that rank 0 alone ends well
+# within the timeout.)
 rm -rf "$work/run"
-samples=400
-start_collecting 30 --collect-fp.samples "$samples" --collect-fp.calib-images 256 --runtime.heartbeat-timeout 20 \
+samples=1200
+start_collecting 30 --collect-fp.samples "$samples" --collect-fp.calib-images 256 --runtime.heartbeat-timeout 40 \
   --runtime.heartbeat-seconds 0.5 --runtime.backup-min-seconds 1
 rank1=$(rank_pid 1)
 [ -n "$rank1" ] || { kill -9 -- -"$group"; fail "rank 1's process not found"; }
 kill -STOP "$rank1"
 stopped_at=$SECONDS
+held=$(dataset_rows "$work/run/fp_dataset.h5")
+[ "$held" -lt "$samples" ] || { kill -CONT "$rank1"; kill -9 -- -"$group"; fail "the stop came after collect-fp had ended ($held rows): no backup case"; }
 wait_for_end "$rank1"
 grep -qE "collect-fp: $samples done, 0 failed, in .*, [0-9]+ backup copies sent for slow items" "$work/first.log" ||
   { cat "$work/first.log"; fail "collect-fp did not complete through backup copies while rank 1 was stopped"; }

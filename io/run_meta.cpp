@@ -13,21 +13,6 @@ namespace {
 
 const std::string kPrefix = "apq-actors/";
 
-}  // namespace
-
-void require_space_to_append(const std::string& path) {
-  const std::string dir = std::filesystem::path(path).parent_path().string();
-  struct statvfs fs {};
-  if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs) != 0) return;  // unknown: HDF5 reports a failure itself
-  const std::uint64_t free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
-  if (free >= kAppendReserveBytes) return;
-  throw std::runtime_error(path + ": cannot append: " + std::to_string(free / 1024) + " KiB free on its file system, less than the " +
-                           std::to_string(kAppendReserveBytes / 1024) +
-                           " KiB kept free so that an append is never torn (No space left on device); free some space and rerun");
-}
-
-namespace {
-
 [[noreturn]] void fail_open(const std::string& path, const std::string& what) { h5::detail::throw_error(path, what); }
 
 std::string short_text(const std::string& s) {
@@ -123,6 +108,17 @@ RunFile RunFile::open_with(const std::string& path, bool writable) {
 
 void RunFile::flush() {
   if (H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0) fail_open(path(), "cannot flush");
+}
+
+void require_space_to_append(const std::string& path) {
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  struct statvfs fs {};
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs) != 0) return;  // unknown: HDF5 reports a failure itself
+  const std::uint64_t free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (free >= kAppendReserveBytes) return;
+  throw std::runtime_error(path + ": cannot append: " + std::to_string(free / 1024) + " KiB free on its file system, less than the " +
+                           std::to_string(kAppendReserveBytes / 1024) +
+                           " KiB kept free so that an append is never torn (No space left on device); free some space and rerun");
 }
 
 }  // namespace apq

@@ -1,4 +1,3 @@
-#include "launch/scenario.hpp"
 #include "launch/dry_run.hpp"
 
 #include <unistd.h>
@@ -10,6 +9,7 @@
 
 #include "kernels/layer_shapes.hpp"
 #include "kernels/search_space.hpp"
+#include "launch/scenario.hpp"
 
 namespace apq {
 namespace {
@@ -77,8 +77,8 @@ std::string dry_run_plan(const RunOptions& o, int ranks) {
   out << std::setprecision(3);
   out << "apq-actors dry run: " << o.config_name << " (valid)\n";
   out << "  run dir " << o.run_dir << ", stage " << o.stage << ", seed " << o.seed << "\n";
-  out << "  search scenario " << scenario_name(o.resolved_config) << " (its results in " << o.run_dir << "/"
-      << scenario_folder(scenario_name(o.resolved_config)) << "/)\n";
+  const std::string scenario = scenario_name(o.resolved_config);
+  out << "  search scenario " << scenario << " (its results in " << o.run_dir << "/" << scenario_folder(scenario) << "/)\n";
   out << "ranks and roles (" << ranks << " rank(s), " << (o.threads > 0 ? std::to_string(o.threads) : "auto")
       << " thread(s) each):\n";
   out << "  coordinator, dataset writers, predictor trainer: rank 0\n";

@@ -98,21 +98,22 @@ void check_result_inputs(const std::string& path, const std::string& resolved_co
 void check_run_results(const RunContext& ctx) {
   if (!ctx.leader()) return;
   // Each file, with the stages that read or write it.
+  // Each file (in the run directory, or in this config's scenario folder), with the stages that
+  // read or write it.
   const struct {
     const char* file;
+    bool in_scenario;
     FileInputs inputs;
     std::vector<const char*> stages;
-  } files[] = {{"fp_dataset.h5", fp_dataset_inputs(), {"collect-fp", "predictor"}},
-               {"quant_dataset.h5", quant_dataset_inputs(), {"collect-quant", "predictor", "search"}},
-               {"scenario:search.h5", search_inputs(), {"search", "finalize"}},
-               {"scenario:rounds.h5", search_inputs(), {"search"}},
-               {"scenario:final.h5", final_inputs(), {"finalize"}}};
-  for (const auto& f : files) {
-    const std::string name = f.file;
-    const std::string path = name.rfind("scenario:", 0) == 0 ? ctx.scenario_file(name.substr(9)) : ctx.file(name);
+  } files[] = {{"fp_dataset.h5", false, fp_dataset_inputs(), {"collect-fp", "predictor"}},
+               {"quant_dataset.h5", false, quant_dataset_inputs(), {"collect-quant", "predictor", "search"}},
+               {"search.h5", true, search_inputs(), {"search", "finalize"}},
+               {"rounds.h5", true, search_inputs(), {"search"}},
+               {"final.h5", true, final_inputs(), {"finalize"}}};
+  for (const auto& f : files)
     if (std::any_of(f.stages.begin(), f.stages.end(), [&](const char* stage) { return ctx.runs(stage); }))
-      check_result_inputs(path, ctx.options.resolved_config, f.inputs);
-  }
+      check_result_inputs(f.in_scenario ? ctx.scenario_file(f.file) : ctx.file(f.file), ctx.options.resolved_config,
+                          f.inputs);
 }
 
 }  // namespace apq

@@ -79,8 +79,8 @@ void joint_search(const RunContext& ctx, actors::Node& node, const std::string& 
 }
 
 // Closes the loop after a round: its best candidates are measured like collect-quant items (into
-// the scenario's rounds.h5) and the scenario's quantization-aware predictor is retrained with them, so the next round's predictor knows
-// the places this round's search went to.
+// the scenario's rounds.h5) and the scenario's quantization-aware predictor is retrained with
+// them, so the next round's predictor knows the places this round's search went to.
 void measure_round(const RunContext& ctx, actors::Node& node, const std::string& path, int round) {
   const auto& o = ctx.pipeline().search;
   std::vector<SearchResult> results;

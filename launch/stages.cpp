@@ -81,12 +81,12 @@ CostTable configured_cost_table(const RunContext& ctx) {
   return host_latency_table(*ctx.space);
 }
 
-// A budget that nothing in the space fits is refused before any work (with the analytic table the
-// options check already refused it; this is for a table file or the scenario's measured one). A
-// host-timed table not measured yet is not timed for this; the search itself then says so.
+// A budget that nothing in the space fits is refused before any work. The analytic table is the
+// options check's (launch/options.cpp); this is for a table file or a host-timed table already
+// measured for the scenario (one not measured yet is not timed for this: the search says so).
 void check_budget_fits(const RunContext& ctx) {
   const Budget& budget = ctx.pipeline().search.evolution.budget;
-  if (!ctx.leader() || !ctx.runs("search") || !budget.any()) return;
+  if (!ctx.leader() || !ctx.runs("search") || !budget.any() || ctx.pipeline().cost.table == "bitfusion") return;
   const std::string path = ctx.scenario_file("costs.h5");
   if (!h5::file_exists(path) && ctx.pipeline().cost.table == "host") return;
   const CostModel model(*ctx.space, h5::file_exists(path) ? from_records(read_cost_table(path)) : configured_cost_table(ctx));

@@ -12,6 +12,28 @@ struct Costs {
   double macs = 0.0;
 };
 
+// One of the costs, as an objective of the multi-objective search and an axis of apq-h5's plots.
+enum class CostAxis { latency, energy, bitops };
+
+inline double cost_on(const Costs& c, CostAxis axis) {
+  switch (axis) {
+    case CostAxis::latency: return c.latency_ms;
+    case CostAxis::energy: return c.energy_mj;
+    case CostAxis::bitops: return c.bitops;
+  }
+  return c.latency_ms;
+}
+
+// "latency" | "energy" | "bitops": the names configs and apq-h5 use.
+inline const char* cost_axis_name(CostAxis axis) {
+  switch (axis) {
+    case CostAxis::latency: return "latency";
+    case CostAxis::energy: return "energy";
+    case CostAxis::bitops: return "bitops";
+  }
+  return "latency";
+}
+
 // A limit of 0 (or less) means "no limit on this quantity".
 struct Budget {
   double latency_ms = 0.0;

@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/pareto.hpp"
 #include "kernels/predictor.hpp"
 
 namespace apq {
@@ -28,6 +29,32 @@ void sort_best_first(std::vector<Individual>& individuals) {
     if (std::isnan(b.fitness)) return true;
     return a.fitness > b.fitness;
   });
+}
+
+namespace {
+
+std::vector<Objectives> objectives_of(const std::vector<Individual>& individuals, CostAxis axis) {
+  std::vector<Objectives> out;
+  out.reserve(individuals.size());
+  for (const Individual& ind : individuals) out.push_back({ind.fitness, cost_on(ind.costs, axis)});
+  return out;
+}
+
+std::vector<Individual> pick_in_order(const std::vector<Individual>& individuals, const std::vector<std::size_t>& order) {
+  std::vector<Individual> out;
+  out.reserve(order.size());
+  for (std::size_t i : order) out.push_back(individuals[i]);
+  return out;
+}
+
+}  // namespace
+
+void sort_nsga2(std::vector<Individual>& individuals, CostAxis axis) {
+  individuals = pick_in_order(individuals, nsga2_order(objectives_of(individuals, axis)));
+}
+
+std::vector<Individual> pareto_front(const std::vector<Individual>& individuals, CostAxis axis) {
+  return pick_in_order(individuals, apq::pareto_front(objectives_of(individuals, axis)));
 }
 
 Evolution::Evolution(const SearchSpace& space, EvolutionConfig config, FitnessFn fitness, CostFn cost)
@@ -68,7 +95,10 @@ int Evolution::parent_count() const {
 
 const Individual& Evolution::best() const {
   if (population_.empty()) throw std::logic_error("evolution: best() before initialize()");
-  return population_.front();
+  const Individual* best = &population_.front();
+  for (const Individual& ind : population_)
+    if (ind.fitness > best->fitness || (std::isnan(best->fitness) && !std::isnan(ind.fitness))) best = &ind;
+  return *best;
 }
 
 BlockBits Evolution::random_bits() {
@@ -189,6 +219,9 @@ Individual Evolution::draw_within_budget(Draw draw, const char* what) {
   for (int attempt = 0; attempt < config_.max_attempts; ++attempt) {
     Individual ind = draw();
     ind.costs = cost_(ind.arch, ind.policy);
+    if (config_.objective == Objective::pareto && std::isnan(cost_on(ind.costs, config_.pareto_axis)))
+      throw std::invalid_argument(std::string("evolution: the Pareto search minimises ") + cost_axis_name(config_.pareto_axis) +
+                                  " but the cost callable returns NaN for it (a cost model without a latency/energy table?)");
     if (config_.budget.admits(ind.costs)) return ind;
     check_cost_known(ind.costs);
     ++rejected_;
@@ -244,6 +277,7 @@ void remove_duplicates(std::vector<Individual>& sorted) {
 void Evolution::sort_population() {
   sort_best_first(population_);
   remove_duplicates(population_);
+  if (config_.objective == Objective::pareto) sort_nsga2(population_, config_.pareto_axis);
 }
 
 void Evolution::initialize() {
@@ -252,7 +286,7 @@ void Evolution::initialize() {
     population_.push_back(draw_within_budget([&] { return random_individual(); }, "initial sample"));
   score(population_);
   sort_population();
-  best_history_.assign(1, population_.front().fitness);
+  best_history_.assign(1, best().fitness);
   generation_ = 0;
   initialized_ = true;
 }
@@ -279,10 +313,10 @@ void Evolution::step() {
   population_ = std::move(parents);
   population_.insert(population_.end(), std::make_move_iterator(children.begin()), std::make_move_iterator(children.end()));
   sort_population();
-  if (config_.survival == Survival::best_of_both && static_cast<int>(population_.size()) > config_.population)
-    population_.resize(config_.population);
+  const bool truncate = config_.survival == Survival::best_of_both || config_.objective == Objective::pareto;
+  if (truncate && static_cast<int>(population_.size()) > config_.population) population_.resize(config_.population);
   ++generation_;
-  best_history_.push_back(population_.front().fitness);
+  best_history_.push_back(best().fitness);
 }
 
 void Evolution::run(int generations) {

@@ -11,6 +11,11 @@
 // Either way duplicates (same arch and policy) are dropped, keeping the first: clones of the
 // best parent would otherwise crowd out every other parent within a few generations.
 // The initial population is `population` random samples within the budget, all kept.
+// With Objective::pareto the search is multi-objective (NSGA-II): fitness is maximised and the
+// cost on `pareto_axis` minimised; the population is ordered by non-dominated front, then by
+// crowding distance (base/pareto.hpp), the parents are the first of that order and the next
+// population is always the first `population` of parents + children. The budget still applies
+// (leave it empty for a front over the whole space).
 // Fitness is a batched callable (the quantization-aware predictor, which sees the real bits);
 // cost is a callable (arch, policy) -> Costs from the caller (the cost model).
 // All randomness from base/rng.hpp: the same seed gives the same search.
@@ -42,6 +47,7 @@ class PredictorHandle;
 FitnessFn predictor_fitness(const PredictorHandle& predictor);
 
 enum class Survival { parents_and_children, best_of_both };
+enum class Objective { accuracy, pareto };
 
 struct EvolutionConfig {
   int population = 100;
@@ -55,7 +61,9 @@ struct EvolutionConfig {
   double block_mutation_prob = 0.1;
   int max_attempts = 500;  // draws per child or initial sample before giving up
   Budget budget;
-  Survival survival = Survival::parents_and_children;
+  Survival survival = Survival::parents_and_children;  // ignored by Objective::pareto
+  Objective objective = Objective::accuracy;
+  CostAxis pareto_axis = CostAxis::latency;
   // Staged search: with search_arch false the architecture is fixed_arch; with search_policy
   // false every block uses fixed_bits for all four bit widths.
   bool search_arch = true;
@@ -79,9 +87,9 @@ class Evolution {
   void run(int generations);
 
   int generation() const { return generation_; }
-  // Sorted best first (NaN fitness last).
+  // Sorted best first (NaN fitness last); with Objective::pareto in NSGA-II order.
   const std::vector<Individual>& population() const { return population_; }
-  const Individual& best() const;
+  const Individual& best() const;  // the highest fitness (the first of them)
   // Best fitness after initialization and after each generation.
   const std::vector<float>& best_history() const { return best_history_; }
   long long evaluated() const { return evaluated_; }  // candidates scored so far
@@ -123,6 +131,10 @@ class Evolution {
 
 // Stable best-first order by fitness; NaN last.
 void sort_best_first(std::vector<Individual>& individuals);
+// Stable NSGA-II order over (fitness, cost on axis): front by front, most isolated first.
+void sort_nsga2(std::vector<Individual>& individuals, CostAxis axis);
+// The non-dominated individuals over (fitness, cost on axis), cheapest first.
+std::vector<Individual> pareto_front(const std::vector<Individual>& individuals, CostAxis axis);
 
 // Plain-number form of individuals (for migration across ranks and for files):
 // genes = depth per stage, then kernel, width, and 4 bit widths per slot (gene_count ints);

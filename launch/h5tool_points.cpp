@@ -5,6 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "base/pareto.hpp"
 #include "io/dataset_store.hpp"
 #include "io/final_store.hpp"
 #include "io/run_meta.hpp"
@@ -90,27 +91,10 @@ PointSet load_points(const std::string& path, const std::string& source, CostAxi
 }
 
 std::vector<std::size_t> pareto_front(const std::vector<Point>& points) {
-  std::vector<std::size_t> order(points.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (points[a].cost != points[b].cost) return points[a].cost < points[b].cost;
-    return points[a].accuracy > points[b].accuracy;
-  });
-  // Sweep by cost: a point survives if it beats every cheaper point and is the best of its cost.
-  std::vector<std::size_t> front;
-  double best_cheaper = -INFINITY;
-  for (std::size_t i = 0; i < order.size();) {
-    std::size_t j = i;
-    const double cost = points[order[i]].cost;
-    const double best_here = points[order[i]].accuracy;  // sorted: the first is the best
-    while (j < order.size() && points[order[j]].cost == cost) {
-      if (points[order[j]].accuracy == best_here && best_here > best_cheaper) front.push_back(order[j]);
-      ++j;
-    }
-    best_cheaper = std::max(best_cheaper, best_here);
-    i = j;
-  }
-  return front;
+  std::vector<Objectives> objectives;
+  objectives.reserve(points.size());
+  for (const Point& p : points) objectives.push_back({p.accuracy, p.cost});
+  return apq::pareto_front(objectives);
 }
 
 }  // namespace apq::h5tool

@@ -4,9 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "kernels/costs.hpp"
+
 namespace apq::h5tool {
 
-enum class CostAxis { latency, energy, bitops };
 CostAxis parse_cost_axis(const std::string& text);  // "latency" | "energy" | "bitops"
 std::string cost_column(CostAxis axis);              // "latency_ms", ...
 std::string cost_label(CostAxis axis);               // "latency (ms)", ...

@@ -90,11 +90,14 @@ struct Island {
   void finish() {
     auto& st = self->state;
     IslandAnswer answer;
+    // A Pareto search answers with its whole front, a single-objective one with its best.
     const auto& pop = st.evolution->population();
-    const int n = std::min<int>(setup.results, static_cast<int>(pop.size()));
-    for (int i = 0; i < n; ++i) {
+    const EvolutionConfig& config = st.evolution->config();
+    std::vector<Individual> chosen = config.objective == Objective::pareto ? pareto_front(pop, config.pareto_axis) : pop;
+    if (config.objective != Objective::pareto && static_cast<int>(chosen.size()) > setup.results) chosen.resize(setup.results);
+    for (const Individual& ind : chosen) {
       Genome g;
-      pack_individual(*setup.space, pop[i], g.genes, g.fitness);
+      pack_individual(*setup.space, ind, g.genes, g.fitness);
       answer.best.push_back(std::move(g));
     }
     answer.history = std::move(st.history);

@@ -27,7 +27,7 @@ struct IslandSetup {
   int islands = 1;
   int generations = 100;
   int migrate_every = 5;
-  int results = 10;
+  int results = 10;  // best individuals answered (a Pareto search answers its whole front)
   bool deterministic_migration = true;
   EmigrantSelection emigrants = EmigrantSelection::best(5);
   ImmigrantReplacement replacement = ImmigrantReplacement::worst();
@@ -50,7 +50,7 @@ struct IslandGeneration {
 struct IslandAnswer {
   static constexpr std::uint32_t type_id = 110;
   static constexpr const char* type_name = "apq.IslandAnswer";
-  std::vector<Genome> best;  // packed individuals (kernels/evolution.hpp), best first
+  std::vector<Genome> best;  // packed individuals (kernels/evolution.hpp), best first (a Pareto search: its front, cheapest first)
   std::vector<IslandGeneration> history;
 };
 

@@ -133,6 +133,8 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(search, "search.uncertainty-penalty", s.uncertainty_penalty,
       "fitness = predicted mean - this x the predictor ensemble's std");
   key(search, "search.rounds", s.rounds, "search rounds; each but the last measures its best and retrains the predictor");
+  key(search, "search.mode", s.mode, "budget (one search per budget) or pareto (one front answers every budget)");
+  key(search, "search.pareto-axis", s.pareto_axis, "the cost the Pareto mode trades accuracy against: latency, energy or bitops");
   key(search, "search.round-items", s.round_items, "candidates measured after each round but the last (at most search.results)");
 
   po::options_description fin("Final fine-tune [finalize]");
@@ -205,6 +207,12 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
   }
   require(s.emigrant_selection == "best" || s.emigrant_selection == "random", "search.emigrant-selection must be best or random");
   require(s.replacement == "worst" || s.replacement == "random", "search.replacement must be worst or random");
+  require(s.mode == "budget" || s.mode == "pareto", "search.mode must be budget or pareto");
+  require(s.pareto_axis == "latency" || s.pareto_axis == "energy" || s.pareto_axis == "bitops",
+          "search.pareto-axis must be latency, energy or bitops");
+  s.evolution.objective = s.mode == "pareto" ? Objective::pareto : Objective::accuracy;
+  s.evolution.pareto_axis = s.pareto_axis == "energy" ? CostAxis::energy : s.pareto_axis == "bitops" ? CostAxis::bitops : CostAxis::latency;
+  require(s.mode == "budget" || s.rounds == 1, "search.rounds > 1 needs search.mode = budget (a round measures one budget's winners)");
   const Budget& b = s.evolution.budget;
   require(b.latency_ms >= 0 && b.energy_mj >= 0 && b.bitops >= 0, "search budgets must be >= 0 (0: no limit)");
   s.evolution.seed = derive_seed(seed, stream_tag("search"), 0);

@@ -71,6 +71,11 @@ struct SearchOptions {
   // quantization-aware predictor is retrained on them before the next round searches.
   int rounds = 1;
   int round_items = 8;
+  // "budget": one search for the scenario's budget; "pareto": one front of predicted accuracy
+  // against pareto_axis for every budget, each scenario answered from it (launch/search_front.hpp).
+  // Converted into evolution.objective and evolution.pareto_axis.
+  std::string mode = "budget";
+  std::string pareto_axis = "latency";
 };
 
 struct FinalizeOptions {

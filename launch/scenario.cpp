@@ -95,10 +95,13 @@ std::string scenario_name(const std::string& resolved_config) {
     const std::string value = budget_value(resolved_config, p.key);
     if (!value.empty()) budget += (budget.empty() ? "" : "_") + std::string(p.label) + value + p.unit;
   }
-  const std::string inputs = inputs_of(resolved_config, scenario_inputs());
+  return (budget.empty() ? "unconstrained" : budget) + "-" + config_hash(inputs_of(resolved_config, scenario_inputs()));
+}
+
+std::string config_hash(const std::string& text) {
   char hex[9];
-  std::snprintf(hex, sizeof hex, "%08llx", static_cast<unsigned long long>(stream_tag(inputs.c_str()) & 0xffffffffULL));
-  return (budget.empty() ? "unconstrained" : budget) + "-" + hex;
+  std::snprintf(hex, sizeof hex, "%08llx", static_cast<unsigned long long>(stream_tag(text.c_str()) & 0xffffffffULL));
+  return hex;
 }
 
 std::string scenario_folder(const std::string& name) { return "scenarios/" + name; }

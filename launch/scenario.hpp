@@ -18,6 +18,9 @@ struct RunContext;
 // "latency0.11ms-1a2b3c4d" ("unconstrained-..." without a budget), from a resolved config text.
 std::string scenario_name(const std::string& resolved_config);
 
+// 8 hex digits naming a config text (its inputs): a folder or file name that changes with it.
+std::string config_hash(const std::string& text);
+
 // The folder of a scenario, relative to the run directory: "scenarios/<name>".
 std::string scenario_folder(const std::string& name);
 

@@ -39,13 +39,15 @@ std::vector<std::string> baseline_methods(const SearchSpace& space) {
 
 void search_baselines(const RunContext& ctx, const std::string& path) {
   const auto& o = ctx.pipeline().search;
+  EvolutionConfig single = o.evolution;  // the baselines answer the scenario's budget alone
+  single.objective = Objective::accuracy;
   const Scoring fp = load_scoring(ctx, kFpPredictor);
   const Scoring joint = load_scoring(ctx, kQuantPredictor);
   auto result_of = [&](const Individual& ind) { return to_result(ctx, *joint.predictor, ind, 0, -1); };
 
   if (!has_results(path, "staged")) {
     StagedConfig config;
-    config.evolution = o.evolution;
+    config.evolution = single;
     config.arch_generations = o.generations;
     config.policy_generations = o.generations;
     std::vector<SearchResult> found;
@@ -60,7 +62,7 @@ void search_baselines(const RunContext& ctx, const std::string& path) {
     const std::int64_t calls = joint_predictor_calls(path);
     std::vector<SearchResult> found;
     try {
-      found.push_back(result_of(random_search(*ctx.space, o.evolution, joint.fitness, joint.cost, calls)));
+      found.push_back(result_of(random_search(*ctx.space, single, joint.fitness, joint.cost, calls)));
     } catch (const std::runtime_error& e) {
       say(ctx, std::string("search: random baseline: ") + e.what());
     }
@@ -71,7 +73,7 @@ void search_baselines(const RunContext& ctx, const std::string& path) {
   for (const auto& m : methods)
     if (m.rfind("uniform", 0) == 0 && !has_results(path, m)) uniform_done = false;
   if (uniform_done) return;
-  const auto uniform = uniform_baselines(*ctx.space, o.evolution, fp.fitness, joint.cost, o.generations);
+  const auto uniform = uniform_baselines(*ctx.space, single, fp.fitness, joint.cost, o.generations);
   for (const auto& m : methods) {
     if (m.rfind("uniform", 0) != 0 || has_results(path, m)) continue;
     std::vector<SearchResult> found;

@@ -1,16 +1,21 @@
 // Stage 7: the joint search on evolution islands spread over the ranks, migrating over the
-// configured topology; rank 0 starts them, gathers their best and writes search.h5. Then the
-// baselines under the same budget (launch/search_baselines.hpp), for comparison.
+// configured topology; rank 0 starts them, gathers their best and writes search.h5. In the
+// Pareto mode the islands search one front for every budget, and the scenario's budget is
+// answered from it (launch/search_front.hpp). Then the baselines under the same budget
+// (launch/search_baselines.hpp), for comparison.
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include "actors/island.hpp"
+#include "base/pareto.hpp"
 #include "actors/node.hpp"
 #include "io/search_store.hpp"
 #include "launch/quant_items.hpp"
 #include "launch/scoring.hpp"
 #include "launch/search_baselines.hpp"
 #include "launch/search_candidates.hpp"
+#include "launch/search_front.hpp"
 #include "launch/stages.hpp"
 #include "launch/work_plan.hpp"
 
@@ -47,35 +52,76 @@ std::string round_method(const RunContext& ctx, int round) {
   return round == ctx.pipeline().search.rounds - 1 ? "joint" : "joint_round" + std::to_string(round);
 }
 
+// The islands' individuals (with the island that found each) and their history rows.
+struct IslandsFound {
+  std::vector<std::pair<Individual, int>> all;
+  std::vector<HistoryRow> history;
+};
+
+IslandsFound gather(const std::vector<actors::IslandOutcome>& outcomes) {
+  IslandsFound found;
+  for (std::size_t k = 0; k < outcomes.size(); ++k) {
+    for (const auto& ind : outcomes[k].best) found.all.emplace_back(ind, static_cast<int>(k));
+    for (const auto& g : outcomes[k].history)
+      found.history.push_back({g.generation, g.island, g.best_fitness, g.mean_fitness, g.evaluated});
+  }
+  return found;
+}
+
+// Writes a method's set: the history, then the results, which mark it complete.
+void write_set(const RunContext& ctx, const std::string& path, const std::string& method, const Budget& budget,
+               const std::vector<HistoryRow>& history, const std::vector<SearchResult>& results) {
+  SearchWriter writer(path, ctx.meta, method, store_budget(budget));
+  writer.truncate_history(0);  // a search that did not finish left partial history
+  writer.append_history(history);
+  writer.write_results(results);
+}
+
 void joint_search(const RunContext& ctx, actors::Node& node, const std::string& path, int round) {
   const auto& o = ctx.pipeline().search;
   const std::string method = round_method(ctx, round);
   say(ctx, "search: joint search" + (o.rounds > 1 ? " round " + std::to_string(round + 1) + " of " + std::to_string(o.rounds) : std::string()) +
                " on " + std::to_string(search_islands(ctx)) + " island(s), " + std::to_string(o.generations) +
                " generations, budget " + o.evolution.budget.describe());
-  const auto outcomes = run_islands(ctx, node, round);
-  std::vector<std::pair<Individual, int>> all;
-  std::vector<HistoryRow> history;
-  for (std::size_t k = 0; k < outcomes.size(); ++k) {
-    for (const auto& ind : outcomes[k].best) all.emplace_back(ind, static_cast<int>(k));
-    for (const auto& g : outcomes[k].history)
-      history.push_back({g.generation, g.island, g.best_fitness, g.mean_fitness, g.evaluated});
-  }
-  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first.fitness > b.first.fitness; });
+  IslandsFound found = gather(run_islands(ctx, node, round));
+  std::stable_sort(found.all.begin(), found.all.end(), [](const auto& a, const auto& b) { return a.first.fitness > b.first.fitness; });
   const Scoring scoring = load_scoring(ctx, kQuantPredictor);
   std::vector<SearchResult> results;
   std::vector<Individual> kept;
-  for (const auto& [ind, island] : all) {
+  for (const auto& [ind, island] : found.all) {
     if (static_cast<int>(results.size()) >= o.results) break;
     if (std::any_of(kept.begin(), kept.end(), [&](const Individual& k) { return same_candidate(k, ind); })) continue;
     kept.push_back(ind);
     results.push_back(to_result(ctx, *scoring.predictor, ind, static_cast<int>(results.size()), island));
   }
-  SearchWriter writer(path, ctx.meta, method, store_budget(o.evolution.budget));
-  writer.truncate_history(0);  // a search that did not finish left partial history
-  writer.append_history(history);
-  writer.write_results(results);
+  write_set(ctx, path, method, o.evolution.budget, found.history, results);
   say(ctx, "search: best " + method + " candidate: " + describe(results.front()));
+}
+
+// The Pareto mode's one search: the islands' fronts merged into the run's front (cheapest first).
+void pareto_search(const RunContext& ctx, actors::Node& node, const std::string& front_path) {
+  const auto& o = ctx.pipeline().search;
+  const CostAxis axis = o.evolution.pareto_axis;
+  say(ctx, std::string("search: Pareto search, predicted accuracy against ") + cost_axis_name(axis) + ", on " +
+               std::to_string(search_islands(ctx)) + " island(s), " + std::to_string(o.generations) +
+               " generations, no budget: one front for every budget");
+  const IslandsFound found = gather(run_islands(ctx, node, 0));
+  std::vector<Individual> individuals;
+  for (const auto& [ind, island] : found.all) individuals.push_back(ind);
+  std::vector<Objectives> objectives;
+  for (const auto& ind : individuals) objectives.push_back({ind.fitness, cost_on(ind.costs, axis)});
+  const Scoring scoring = load_scoring(ctx, kQuantPredictor);
+  std::vector<SearchResult> results;
+  std::vector<Individual> kept;
+  for (std::size_t i : pareto_front(objectives)) {
+    const Individual& ind = individuals[i];
+    if (std::any_of(kept.begin(), kept.end(), [&](const Individual& k) { return same_candidate(k, ind); })) continue;
+    kept.push_back(ind);
+    results.push_back(to_result(ctx, *scoring.predictor, ind, static_cast<int>(results.size()), found.all[i].second));
+  }
+  std::filesystem::create_directories(std::filesystem::path(front_path).parent_path());
+  write_set(ctx, front_path, "pareto", Budget{}, found.history, results);
+  say(ctx, "search: Pareto front of " + std::to_string(results.size()) + " points in " + front_path);
 }
 
 // Closes the loop after a round: its best candidates are measured like collect-quant items (into
@@ -108,6 +154,19 @@ void measure_round(const RunContext& ctx, actors::Node& node, const std::string&
 void search_stage(const RunContext& ctx, actors::Node& node) {
   if (!ctx.leader()) return;
   const std::string path = ctx.scenario_file("search.h5");
+  const auto& o = ctx.pipeline().search;
+  if (o.evolution.objective == Objective::pareto) {
+    if (has_results(path, "joint")) {
+      say(ctx, "search: joint results are in " + path + ", skipping");
+    } else {
+      const std::string front = ctx.file(front_file(ctx.options.resolved_config, o.evolution.pareto_axis));
+      if (has_results(front, "pareto")) say(ctx, "search: the Pareto front in " + front + " answers this budget; no new search");
+      else pareto_search(ctx, node, front);
+      answer_from_front(ctx, front, path);
+    }
+    if (o.baselines) search_baselines(ctx, path);
+    return;
+  }
   for (int round = 0; round < ctx.pipeline().search.rounds; ++round) {
     const std::string method = round_method(ctx, round);
     if (has_results(path, method)) say(ctx, "search: " + method + " results are in " + path + ", skipping");

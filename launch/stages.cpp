@@ -26,6 +26,7 @@ actors::IslandSetup island_setup(const RunContext& ctx, int index) {
   actors::IslandSetup s;
   s.space = ctx.space.get();
   s.evolution = o.evolution;
+  if (o.evolution.objective == Objective::pareto) s.evolution.budget = Budget{};  // one front for every budget
   s.index = index;
   s.islands = search_islands(ctx);
   s.generations = o.generations;

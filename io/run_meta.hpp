@@ -20,6 +20,7 @@ inline constexpr const char* supernet = "supernet";
 inline constexpr const char* predictors = "predictors";
 inline constexpr const char* search = "search";
 inline constexpr const char* final_models = "final";
+inline constexpr const char* report = "report";
 }  // namespace run_kind
 
 struct RunMeta {

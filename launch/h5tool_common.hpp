@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "launch/number_text.hpp"
+
 namespace apq::h5tool {
 
 struct RunFileEntry {
@@ -39,10 +41,6 @@ std::string base_name(const std::string& path);
 
 // Shortest text that reads back as the same double ("nan" for NaN).
 std::string exact_number(double v);
-// A compact human form: 4 significant digits, SI suffix for large magnitudes (2.35G).
-std::string short_number(double v);
-// Fixed decimals.
-std::string fixed(double v, int decimals);
 
 // Rows of cells printed as an aligned text table (first row = header).
 std::string text_table(const std::vector<std::vector<std::string>>& rows);

@@ -10,7 +10,7 @@
 #include "io/run_meta.hpp"
 #include "launch/h5tool_commands.hpp"
 #include "launch/h5tool_common.hpp"
-#include "launch/h5tool_svg.hpp"
+#include "launch/svg_chart.hpp"
 
 namespace apq::h5tool {
 

@@ -169,7 +169,7 @@ std::string resolve_config(const po::options_description& keys, const po::variab
 }  // namespace
 
 const std::vector<std::string>& stage_names() {
-  static const std::vector<std::string> names{"train", "collect-fp", "collect-quant", "predictor", "search", "finalize"};
+  static const std::vector<std::string> names{"train", "collect-fp", "collect-quant", "predictor", "search", "finalize", "report"};
   return names;
 }
 

@@ -141,7 +141,13 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(fin, "finalize.top-k", o.finalize.top_k, "best searched candidates fine-tuned and evaluated");
   add_quant_job_keys(fin, "finalize", o.finalize.job);
 
-  keys.add(runtime).add(train).add(fp).add(quant).add(pred).add(cost).add(search).add(fin);
+  po::options_description report("Run report [report]");
+  text.curve_pairs = join_ints(o.report.curve_pairs);
+  key(report, "report.curve-pairs", text.curve_pairs,
+      "quantized training pairs of the transfer-vs-scratch curve (capped at the training split, which is always added)");
+  key(report, "report.curve-seeds", o.report.curve_seeds, "seeds (subsets and initialisations) per point of the curve");
+
+  keys.add(runtime).add(train).add(fp).add(quant).add(pred).add(cost).add(search).add(fin).add(report);
 }
 
 void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::uint64_t seed) {
@@ -217,6 +223,14 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
   require(b.latency_ms >= 0 && b.energy_mj >= 0 && b.bitops >= 0, "search budgets must be >= 0 (0: no limit)");
   s.evolution.seed = derive_seed(seed, stream_tag("search"), 0);
   require(o.finalize.top_k > 0, "finalize.top-k must be positive");
+  o.report.curve_pairs = parse_ints("report.curve-pairs", text.curve_pairs);
+  // A predictor holds out predictor.holdout of its pairs for early stopping, at least 2 each way.
+  int fewest = 2;
+  const double holdout = o.predictor.fp.holdout_fraction;
+  while (std::lround(holdout * fewest) < 2 || fewest - std::lround(holdout * fewest) < 2) ++fewest;
+  for (int n : o.report.curve_pairs)
+    require(n >= fewest, "report.curve-pairs must be >= " + std::to_string(fewest) + " each (predictor.holdout of them is held out, at least 2)");
+  require(o.report.curve_seeds >= 1 && o.report.curve_seeds <= 100, "report.curve-seeds must be in [1, 100]");
 }
 
 }  // namespace apq

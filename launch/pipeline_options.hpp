@@ -83,6 +83,13 @@ struct FinalizeOptions {
   QuantJobConfig job;
 };
 
+// The report stage (launch/stage_report.cpp): the transfer curve's training-pair counts (capped at
+// the quantized training split, which is always included) and seeds per count.
+struct ReportOptions {
+  std::vector<int> curve_pairs{25, 50, 100, 200};
+  int curve_seeds = 5;
+};
+
 struct PipelineOptions {
   RuntimeOptions runtime;
   TrainConfig train;
@@ -92,11 +99,12 @@ struct PipelineOptions {
   CostOptions cost;
   SearchOptions search;
   FinalizeOptions finalize;
+  ReportOptions report;
 };
 
 // Raw text of list-valued keys, converted by finish_pipeline_options so errors name the key.
 struct PipelineText {
-  std::string phase_steps, phase_lr, hidden;
+  std::string phase_steps, phase_lr, hidden, curve_pairs;
 };
 
 // Adds every pipeline section to `keys`, with the current values of `o` as defaults.

@@ -10,6 +10,7 @@
 
 #include "io/final_store.hpp"
 #include "io/search_store.hpp"
+#include "launch/accuracy_stats.hpp"
 #include "launch/final_models.hpp"
 #include "launch/search_baselines.hpp"
 #include "launch/stages.hpp"
@@ -47,14 +48,6 @@ std::vector<Finalist> finalists(const RunContext& ctx) {
     if (!found->empty()) out.push_back({method, found->front()});
   }
   return out;
-}
-
-// The standard error of a difference of two accuracies on n1 and n2 images, as if independent
-// (binomial). Both are measured on the same images, so the paired error is smaller; per-image
-// outcomes are not kept, so this is the conservative figure.
-double difference_se(double p1, std::int64_t n1, double p2, std::int64_t n2) {
-  auto var = [](double p, std::int64_t n) { return n > 0 ? p * (1 - p) / static_cast<double>(n) : 0.0; };
-  return std::sqrt(var(p1, n1) + var(p2, n2));
 }
 
 // How the best joint winner compares with each measured baseline, on validation top-1 (which

@@ -10,58 +10,12 @@
 #include "io/predictor_store.hpp"
 #include "kernels/label_reliability.hpp"
 #include "kernels/predictor_ensemble.hpp"
+#include "launch/predictor_data.hpp"
 #include "launch/result_inputs.hpp"
 #include "launch/stages.hpp"
 
 namespace apq {
 namespace {
-
-struct Split {
-  PredictorDataset train, heldout;
-};
-
-// A deterministic permutation of the pairs; the first `holdout` fraction is held out.
-Split split_pairs(const PredictorDataset& all, double holdout, std::uint64_t seed) {
-  std::vector<int> order(all.archs.size());
-  std::iota(order.begin(), order.end(), 0);
-  Rng rng(seed);
-  for (int i = static_cast<int>(order.size()) - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
-  const int n_held = std::max(2, static_cast<int>(holdout * static_cast<double>(order.size())));
-  Split s;
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    PredictorDataset& part = static_cast<int>(k) < n_held ? s.heldout : s.train;
-    part.archs.push_back(all.archs[order[k]]);
-    if (!all.policies.empty()) part.policies.push_back(all.policies[order[k]]);
-    part.accuracy.push_back(all.accuracy[order[k]]);
-  }
-  return s;
-}
-
-// Records sorted by item ID: the file holds them in arrival order, which depends on the ranks.
-template <class Record>
-std::vector<Record> by_id(std::vector<Record> records) {
-  std::sort(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.id < b.id; });
-  return records;
-}
-
-// The items collect-quant measured (quant_dataset.h5). A run directory of an earlier version also
-// holds its search rounds' items there; they belong to one scenario and are left out (each
-// scenario keeps its own, launch/scenario.hpp).
-std::vector<QuantRecord> collected_quant_records(const RunContext& ctx) {
-  std::vector<QuantRecord> out;
-  for (auto& r : read_quant_dataset(ctx.file("quant_dataset.h5")).records)
-    if (r.kind != QuantItemKind::search_round) out.push_back(std::move(r));
-  return by_id(std::move(out));
-}
-
-// The labels of a dataset's items (sorted by ID) and how far they can be trusted.
-template <class Record>
-LabelChoice labels_of(const RunContext& ctx, const std::vector<Record>& records) {
-  std::vector<EvalScore> scores;
-  for (const auto& r : records) scores.push_back(r.score);
-  const std::string& target = ctx.pipeline().predictor.label_target;
-  return choose_labels(scores, target == "auto" ? std::nullopt : std::optional(parse_label_target(target)));
-}
 
 std::string describe(const std::string& dataset, const LabelChoice& c) {
   std::ostringstream out;
@@ -76,24 +30,6 @@ std::string describe(const std::string& dataset, const LabelChoice& c) {
   return out.str();
 }
 
-PredictorDataset fp_pairs(const RunContext& ctx, const std::vector<FpRecord>& records, const LabelChoice& labels) {
-  PredictorDataset d;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    d.archs.push_back(parse_arch(*ctx.space, records[i].arch));
-    d.accuracy.push_back(static_cast<float>(labels.labels[i]));
-  }
-  return d;
-}
-
-PredictorDataset quant_pairs(const RunContext& ctx, const std::vector<QuantRecord>& records, const LabelChoice& labels) {
-  PredictorDataset d;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    d.archs.push_back(parse_arch(*ctx.space, records[i].arch));
-    d.policies.push_back(parse_policy(*ctx.space, d.archs.back(), records[i].policy));
-    d.accuracy.push_back(static_cast<float>(labels.labels[i]));
-  }
-  return d;
-}
 
 // Scores the trained `ensemble` on split.heldout and stores it under `name`, with its labels'
 // reliability beside the held-out figures.
@@ -146,10 +82,6 @@ bool current(const RunContext& ctx, const std::string& path, const std::string& 
   return inputs_of(file.string_attr("config"), predictor_inputs()) == inputs_of(ctx.options.resolved_config, predictor_inputs());
 }
 
-Split quant_split(const RunContext& ctx, const PredictorDataset& all) {
-  return split_pairs(all, ctx.pipeline().predictor.fp.holdout_fraction,
-                     derive_seed(ctx.options.seed, stream_tag("quant-holdout"), 0));
-}
 
 }  // namespace
 

@@ -71,6 +71,7 @@ void run_leader_stages(const RunContext& ctx, actors::Node& node, StageClock& cl
   }
   clock.run(ctx, "search", [&] { search_stage(ctx, node); });
   clock.run(ctx, "finalize", [&] { finalize_stage(ctx, node); });
+  clock.run(ctx, "report", [&] { report_stage(ctx); });
 }
 
 // The table cost.table names: the analytic model, timings on this host, or a costs.h5 file.

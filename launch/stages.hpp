@@ -24,6 +24,8 @@ void train_stage(const RunContext& ctx, MPI_Comm comm);
 void collect_fp_stage(const RunContext& ctx, actors::Node& node);
 void collect_quant_stage(const RunContext& ctx, actors::Node& node);
 void finalize_stage(const RunContext& ctx, actors::Node& node);
+// The run report over every finalized scenario (report.h5, report.md and charts). Rank 0.
+void report_stage(const RunContext& ctx);
 // Stages 4-5 on rank 0.
 void predictor_stage(const RunContext& ctx);
 // The quantization-aware predictor again, transferred from the stored full-precision one, on

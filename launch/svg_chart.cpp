@@ -1,13 +1,13 @@
-#include "launch/h5tool_svg.hpp"
+#include "launch/svg_chart.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 
-#include "launch/h5tool_common.hpp"
+#include "launch/number_text.hpp"
 
-namespace apq::h5tool {
+namespace apq {
 
 namespace {
 
@@ -191,4 +191,4 @@ std::string render_svg(const Chart& chart) {
   return s.str();
 }
 
-}  // namespace apq::h5tool
+}  // namespace apq

@@ -1,10 +1,10 @@
 // A small hand-written SVG scatter chart: axes with ticks and labels, a light grid, point and line
-// series, and a legend. Enough for apq-h5's plots, no dependencies.
+// series, and a legend. Enough for apq-h5's plots and the run report, no dependencies.
 #pragma once
 #include <string>
 #include <vector>
 
-namespace apq::h5tool {
+namespace apq {
 
 struct Series {
   std::string name;  // legend text
@@ -29,4 +29,4 @@ std::string render_svg(const Chart& chart);
 std::vector<double> nice_ticks(double lo, double hi, int target = 6);
 std::vector<double> ticks_with_step(double lo, double hi, double step);  // multiples of step in [lo, hi]
 
-}  // namespace apq::h5tool
+}  // namespace apq

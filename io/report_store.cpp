@@ -18,6 +18,7 @@ std::vector<ColumnSpec> curve_columns() {
 
 std::vector<ColumnSpec> row_columns() {
   return {{"scenario", DType::str, 0, ""},
+          {"search_mode", DType::str, 0, ""},
           {"budget_latency_ms", DType::f64, 0, "ms"},
           {"budget_energy_mj", DType::f64, 0, "mJ"},
           {"budget_bitops", DType::f64, 0, "bit operations"},
@@ -61,6 +62,7 @@ void write_report(const std::string& path, const ReportFile& report) {
   using R = ReportRow;
   const auto& r = report.rows;
   append_field(rows, "scenario", r, [](const R& x) { return x.scenario; });
+  append_field(rows, "search_mode", r, [](const R& x) { return x.search_mode; });
   append_field(rows, "budget_latency_ms", r, [](const R& x) { return x.budget_latency_ms; });
   append_field(rows, "budget_energy_mj", r, [](const R& x) { return x.budget_energy_mj; });
   append_field(rows, "budget_bitops", r, [](const R& x) { return x.budget_bitops; });
@@ -106,6 +108,7 @@ ReportFile read_report(const std::string& path) {
   check_columns(rows, row_columns());
   const std::int64_t m = complete_rows(rows, row_columns());
   const auto scenario = read_string_column(rows, "scenario", m);
+  const auto mode = read_string_column(rows, "search_mode", m);
   const auto b_lat = read_column<double>(rows, "budget_latency_ms", m);
   const auto b_en = read_column<double>(rows, "budget_energy_mj", m);
   const auto b_bit = read_column<double>(rows, "budget_bitops", m);
@@ -121,7 +124,7 @@ ReportFile read_report(const std::string& path) {
   const auto vi = read_column<std::int64_t>(rows, "val_images", m);
   const auto ti = read_column<std::int64_t>(rows, "test_images", m);
   for (std::int64_t i = 0; i < m; ++i)
-    out.rows.push_back({scenario[i], b_lat[i], b_en[i], b_bit[i], meth[i], rank[i], pred[i], spread[i], val[i], test[i],
+    out.rows.push_back({scenario[i], mode[i], b_lat[i], b_en[i], b_bit[i], meth[i], rank[i], pred[i], spread[i], val[i], test[i],
                         lat[i], en[i], bit[i], vi[i], ti[i]});
   return out;
 }

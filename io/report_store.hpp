@@ -30,6 +30,7 @@ struct TransferCurve {
 // One finalized network of one scenario (a row of its final.h5 /report, with the scenario).
 struct ReportRow {
   std::string scenario;  // its folder name under scenarios/
+  std::string search_mode;  // "budget" (searched for this budget) or "pareto" (answered from the run's front)
   double budget_latency_ms = 0.0, budget_energy_mj = 0.0, budget_bitops = 0.0;  // 0 = none
   std::string method;
   std::int32_t rank = 0;

@@ -144,7 +144,9 @@ std::string methods_section(const std::vector<ReportRow>& all, Chart& chart) {
   std::map<std::string, std::vector<double>> differences;  // baseline -> joint - baseline, points
   std::map<std::string, int> clear_wins, clear_losses;
   for (const auto& [scenario, rows] : by_scenario) {
-    md << "### " << scenario << " (" << budget_text(*rows.front()) << ")\n\n"
+    md << "### " << scenario << " (" << budget_text(*rows.front())
+       << (rows.front()->search_mode == "pareto" ? "; joint answered from the run's Pareto front" : "; searched for this budget")
+       << ")\n\n"
        << "| method | rank | predicted % (± spread) | val top-1 % | test top-1 % | latency ms | energy mJ | BitOps |\n"
        << "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
     for (const ReportRow* r : rows)

@@ -38,9 +38,11 @@ std::vector<ReportRow> finalized_rows(const RunContext& ctx) {
   std::vector<ReportRow> rows;
   for (const auto& name : names) {
     const fs::path dir = folder / name;
-    const SearchBudget budget = read_search((dir / "search.h5").string()).budget;
+    const SearchFile search = read_search((dir / "search.h5").string());
+    const bool pareto = std::any_of(search.sets.begin(), search.sets.end(), [](const SearchSet& s) { return s.method == "pareto"; });
+    const SearchBudget& budget = search.budget;
     for (const auto& e : read_final((dir / "final.h5").string(), false).entries)
-      rows.push_back({name, budget.latency_ms, budget.energy_mj, budget.bitops, e.method, e.rank, e.predicted_accuracy,
+      rows.push_back({name, pareto ? "pareto" : "budget", budget.latency_ms, budget.energy_mj, budget.bitops, e.method, e.rank, e.predicted_accuracy,
                       e.predicted_stddev, e.val_accuracy, e.test_accuracy, e.latency_ms, e.energy_mj, e.bitops, e.val_images,
                       e.test_images});
   }

@@ -2,6 +2,8 @@
 # Sets up everything apq-actors needs on a Debian machine, builds it, and then runs one thing:
 #   bash launch/setup.sh run [apq-actors options]   the main job (embedded quick config, 2 ranks)
 #   bash launch/setup.sh test                       the test suite (CTest)
+#   bash launch/setup.sh reproduce [options]        configs/reproduce.ini at each budget of
+#                                                   APQ_BUDGETS (default 0.07 0.09 0.11 ms), then the report
 #   bash launch/setup.sh build                      only install and build
 # Idempotent: on a machine that has everything it only does an incremental build.
 set -euo pipefail
@@ -42,26 +44,36 @@ configure_and_build() {
 }
 
 
+# Root needs Open MPI's explicit consent; --bind-to none lets a rank use several cores.
+allow_root_mpirun() {
+  if [ "$(id -u)" -eq 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  fi
+}
+
 install_missing_packages
 # The main job needs only the program and apq-h5; the tests and benchmarks are built by `test`.
-if [ "$mode" = run ]; then configure_and_build apq-actors apq-h5; else configure_and_build; fi
+if [ "$mode" = run ] || [ "$mode" = reproduce ]; then configure_and_build apq-actors apq-h5; else configure_and_build; fi
 
 case "$mode" in
   build) ;;
   run)
     cd "$root"
-    # Root needs Open MPI's explicit consent; --bind-to none lets a rank use several cores.
-    if [ "$(id -u)" -eq 0 ]; then
-      export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-    fi
+    allow_root_mpirun
     exec mpirun --bind-to none --oversubscribe -np "${APQ_RANKS:-2}" "$build/apq-actors" "$@"
     ;;
-  test)
-    cd "$build"
-    exec ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"
+  reproduce)
+    cd "$root"
+    allow_root_mpirun
+    # One scenario per budget (the first also trains and collects); each run ends with the report
+    # stage, so the last one's report.md covers every budget.
+    for budget in ${APQ_BUDGETS:-0.07 0.09 0.11}; do
+      mpirun --bind-to none --oversubscribe -np "${APQ_RANKS:-2}" "$build/apq-actors" --config configs/reproduce.ini \
+        --search.latency-ms "$budget" "$@"
+    done
     ;;
   *)
-    echo "usage: bash launch/setup.sh [build|run|test] [args...]" >&2
+    echo "usage: bash launch/setup.sh [build|run|test|reproduce] [args...]" >&2
     exit 2
     ;;
 esac

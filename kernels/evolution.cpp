@@ -214,8 +214,67 @@ void Evolution::check_cost_known(const Costs& c) const {
                                 " but the cost callable returns NaN for it (a cost model without a latency/energy table?)");
 }
 
+// One step toward the cheap corner of the space: a random one of the genes that can still shrink
+// (a stage's depth, a block's width or kernel, one of its bit widths) takes a random smaller
+// choice. False when every gene is at its smallest.
+bool Evolution::shrink_step(Individual& ind) {
+  const SearchSpace& s = *space_;
+  struct Move {
+    int kind, index, field;
+  };
+  std::vector<Move> moves;
+  auto can_shrink = [](const std::vector<int>& choices, int value) { return !choices.empty() && value > choices.front(); };
+  if (config_.search_arch)
+    for (int st = 0; st < s.num_stages(); ++st)
+      if (can_shrink(s.spec().stages[st].depths, ind.arch.depth[st])) moves.push_back({0, st, 0});
+  for (int i = 0; i < s.num_slots(); ++i) {
+    if (!s.is_active(ind.arch, i)) continue;
+    if (config_.search_arch) {
+      if (can_shrink(s.slots()[i].mid_choices, ind.arch.mid[i])) moves.push_back({1, i, 0});
+      if (can_shrink(s.spec().kernels, ind.arch.kernel[i])) moves.push_back({2, i, 0});
+    }
+    if (config_.search_policy) {
+      const BlockBits& b = ind.policy.blocks[i];
+      const int bits[] = {b.pw_w, b.pw_a, b.dw_w, b.dw_a};
+      for (int f = 0; f < 4; ++f)
+        if (can_shrink(s.spec().bits, bits[f])) moves.push_back({3, i, f});
+    }
+  }
+  if (moves.empty()) return false;
+  const Move m = moves[rng_.below(static_cast<int>(moves.size()))];
+  auto smaller = [&](const std::vector<int>& choices, int value) {
+    std::vector<int> below;
+    for (int c : choices)
+      if (c < value) below.push_back(c);
+    return pick(rng_, below);
+  };
+  if (m.kind == 0) ind.arch.depth[m.index] = smaller(s.spec().stages[m.index].depths, ind.arch.depth[m.index]);
+  if (m.kind == 1) ind.arch.mid[m.index] = smaller(s.slots()[m.index].mid_choices, ind.arch.mid[m.index]);
+  if (m.kind == 2) ind.arch.kernel[m.index] = smaller(s.spec().kernels, ind.arch.kernel[m.index]);
+  if (m.kind == 3) {
+    BlockBits& b = ind.policy.blocks[m.index];
+    int* field[] = {&b.pw_w, &b.pw_a, &b.dw_w, &b.dw_a};
+    *field[m.field] = smaller(s.spec().bits, *field[m.field]);
+  }
+  ind.arch = s.canonical(std::move(ind.arch));
+  ind.policy = policy_for(ind.arch, std::move(ind.policy));
+  return true;
+}
+
 template <class Draw>
 Individual Evolution::draw_within_budget(Draw draw, const char* what) {
+  // A tight budget that random draws almost never meet: once max_attempts draws in a row have
+  // failed, draws are shrunk gene by gene until they fit (a random walk toward the cheap corner,
+  // so the samples stay diverse) instead of giving up.
+  if (shrinking_) {
+    Individual ind = draw();
+    for (ind.costs = cost_(ind.arch, ind.policy); !config_.budget.admits(ind.costs); ind.costs = cost_(ind.arch, ind.policy)) {
+      check_cost_known(ind.costs);
+      ++rejected_;
+      if (!shrink_step(ind)) fail_budget(what);
+    }
+    return ind;
+  }
   for (int attempt = 0; attempt < config_.max_attempts; ++attempt) {
     Individual ind = draw();
     ind.costs = cost_(ind.arch, ind.policy);
@@ -226,7 +285,8 @@ Individual Evolution::draw_within_budget(Draw draw, const char* what) {
     check_cost_known(ind.costs);
     ++rejected_;
   }
-  fail_budget(what);
+  shrinking_ = true;
+  return draw_within_budget(draw, what);
 }
 
 void Evolution::score(std::vector<Individual>& individuals) {

@@ -3,9 +3,10 @@
 //
 // Each generation: the best parents_ratio x population become parents; `mutants` children by
 // mutation and `crossovers` children by uniform crossover are made from them; children that break
-// the budget are resampled (new parents, new draw) up to max_attempts each, then the search fails
-// with a std::runtime_error naming the budget and the cost of the smallest architecture at the
-// lowest bits. ALL children are kept (the reference drops the crossover children): with
+// the budget are resampled (new parents, new draw) up to max_attempts each; after that (a budget
+// random draws almost never meet) every draw is shrunk gene by gene until it fits, and only when
+// the smallest corner breaks the budget too does the search fail with a std::runtime_error naming
+// the budget and the cost of the smallest architecture at the lowest bits. ALL children are kept (the reference drops the crossover children): with
 // Survival::parents_and_children the next population is parents + all children (25 + 50 + 50 = 125
 // with the defaults); with Survival::best_of_both it is the best `population` of parents + children.
 // Either way duplicates (same arch and policy) are dropped, keeping the first: clones of the
@@ -110,6 +111,7 @@ class Evolution {
   template <class Draw>
   Individual draw_within_budget(Draw draw, const char* what);
   [[noreturn]] void fail_budget(const char* what) const;
+  bool shrink_step(Individual& ind);
   void check_cost_known(const Costs& costs) const;
   void score(std::vector<Individual>& individuals);
   void sort_population();
@@ -125,6 +127,7 @@ class Evolution {
   std::vector<float> best_history_;
   int generation_ = 0;
   bool initialized_ = false;
+  bool shrinking_ = false;  // random draws failed max_attempts times: shrink them into the budget
   long long evaluated_ = 0;
   long long rejected_ = 0;
 };

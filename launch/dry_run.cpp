@@ -126,6 +126,10 @@ std::string dry_run_plan(const RunOptions& o, int ranks) {
   const auto& f = p.finalize.job;
   const double f_images = kTrainFactor * f.finetune_steps * f.batch_size + 2 * f.bn_images + f.calib_images + o.data.val_size + 10000;
   stage("finalize", std::to_string(p.finalize.top_k) + " items", 2 * double(p.finalize.top_k) * f_images * big.macs);
+  // The transfer curve: two single predictors per count (the training split always added) and seed.
+  const double curve_points = double(p.report.curve_pairs.size() + 1) * p.report.curve_seeds;
+  stage("report", si(curve_points) + " curve points x 2 predictors",
+        kTrainFactor * 2 * predictor_macs * 2 * curve_points * p.collect_quant.samples * p.predictor.quant.max_epochs);
 
   const double bytes_weights = big.weights * 4 * 3;  // weights, gradients, momentum
   const double bytes_data = double(o.data.train_size + o.data.val_size + 10000) * o.space.in_channels * o.space.image_size * o.space.image_size;

@@ -22,6 +22,7 @@ expected = {
     "predictors.h5": "apq-actors/predictors",
     "search.h5": "apq-actors/search",
     "final.h5": "apq-actors/final",
+    "report.h5": "apq-actors/report",
 }
 problems = []
 
@@ -127,4 +128,6 @@ with h5py.File(os.path.join(run, "final.h5"), "r") as f:
 if problems:
     print("\n".join(problems))
     sys.exit(1)
+for name in ("report.md", "report-transfer.svg", "report-methods.svg", "report-predicted.svg"):
+    check(os.path.isfile(os.path.join(run, name)), f"{name} is missing")
 print("layout ok:", ", ".join(expected))

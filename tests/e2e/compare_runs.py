@@ -1,10 +1,11 @@
 """compare_runs.py RUN_A RUN_B [--supernet]: exit 0 when two run directories hold the same results.
 
 Compared exactly (as text, so NaN equals NaN): every row of the datasets' item tables (ordered by
-id; the per-item wall time excepted), every search method's results, the final report, and the
-predictors' quality figures. With --supernet also every array of supernet.h5 (weights, optimizer
+id; the per-item wall time excepted), every search method's results, the final report, the
+predictors' quality figures, and report.h5's transfer curve and finalized rows when the runs have it. With --supernet also every array of supernet.h5 (weights, optimizer
 state), for runs that trained their own supernet.
 """
+import os
 import sys
 
 import h5py
@@ -33,6 +34,11 @@ def main():
     checks = [("fp_dataset.h5", "items", "id"), ("quant_dataset.h5", "items", "id"), ("final.h5", "report", "rank")]
     checks += [("search.h5", f"{m}/results", "rank") for m in methods]
     bad = []
+    reports = [os.path.exists(f"{d}/report.h5") for d in (a, b)]
+    if reports == [True, True]:
+        checks += [("report.h5", "transfer_curve", "pairs"), ("report.h5", "finalized", "rank")]
+    elif any(reports):
+        bad.append("report.h5 exists in one run only")
     for name, group, key in checks:
         ta, tb = table(f"{a}/{name}", group, key), table(f"{b}/{name}", group, key)
         bad += [f"{name}:{group}/{col}" for col in sorted(set(ta) | set(tb)) if ta.get(col) != tb.get(col)]

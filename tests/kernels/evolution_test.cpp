@@ -167,8 +167,30 @@ TEST_F(EvolutionTest, TooSmallBudgetFailsQuicklyWithAClearError) {
     EXPECT_NE(what.find("BitOps <= 1000"), std::string::npos) << what;
     EXPECT_NE(what.find("smallest architecture at 4 bits costs"), std::string::npos) << what;
   }
-  EXPECT_EQ(evo.rejected(), c.max_attempts);
-  (void)start;  // no wall-clock assertion: the cap bounds the work (max_attempts draws)
+  // max_attempts plain draws, then one draw shrunk down to the smallest corner: bounded work.
+  EXPECT_GT(evo.rejected(), c.max_attempts);
+  EXPECT_LE(evo.rejected(), c.max_attempts + gene_count(space));
+  (void)start;  // no wall-clock assertion: the cap bounds the work
+}
+
+TEST_F(EvolutionTest, ABudgetRandomDrawsAlmostNeverMeetIsMetByShrinkingThem) {
+  const Arch lo = space.smallest();
+  EvolutionConfig c;
+  c.budget.bitops = 1.3 * stand_in_costs(space, lo, space.uniform_policy(lo, 4)).bitops;
+  c.max_attempts = 50;
+  Evolution evo(space, c, fitness, cost);
+  evo.run(3);
+  EXPECT_GT(evo.rejected(), c.max_attempts);  // the plain draws did fail
+  int distinct = 0;
+  const auto& pop = evo.population();
+  for (std::size_t i = 0; i < pop.size(); ++i) {
+    EXPECT_LE(pop[i].costs.bitops, c.budget.bitops);
+    bool seen = false;
+    for (std::size_t j = 0; j < i; ++j) seen = seen || (pop[j].arch == pop[i].arch && pop[j].policy == pop[i].policy);
+    distinct += !seen;
+  }
+  EXPECT_GE(pop.size(), 60u);  // duplicates are dropped: the shrunk samples stay diverse
+  EXPECT_EQ(distinct, static_cast<int>(pop.size()));
 }
 
 TEST_F(EvolutionTest, LatencyBudgetWithoutLatencyCostsIsAClearError) {

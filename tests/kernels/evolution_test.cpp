@@ -6,22 +6,13 @@
 #include <limits>
 
 #include "kernels/synthetic_accuracy.hpp"
-#include "tests/kernels/search_test_costs.hpp"
+#include "tests/kernels/synthetic_search_fixture.hpp"
 
 namespace apq {
 namespace {
 
-class EvolutionTest : public ::testing::Test {
+class EvolutionTest : public SyntheticSearchTest {
  protected:
-  SearchSpace space{default_fmnist_space()};
-  SyntheticAccuracy truth{space, 3};  // SYNTHETIC ground truth as fitness
-  FitnessFn fitness = [this](const std::vector<Individual>& pop) {
-    std::vector<float> out;
-    for (const Individual& ind : pop) out.push_back(static_cast<float>(truth.quantized(ind.arch, ind.policy)));
-    return out;
-  };
-  CostFn cost = [this](const Arch& a, const Policy& p) { return stand_in_costs(space, a, p); };
-
   double bitops_between(double fraction) const {
     const Arch lo = space.smallest(), hi = space.largest();
     const double min = stand_in_costs(space, lo, space.uniform_policy(lo, 4)).bitops;

@@ -8,7 +8,7 @@
 #include "base/rng.hpp"
 #include "kernels/evolution.hpp"
 #include "kernels/synthetic_accuracy.hpp"
-#include "tests/kernels/search_test_costs.hpp"
+#include "tests/kernels/synthetic_search_fixture.hpp"
 
 namespace apq {
 namespace {
@@ -69,17 +69,8 @@ TEST(Pareto, SweepFrontIsTheFirstRankOnRandomPoints) {
   }
 }
 
-class ParetoEvolutionTest : public ::testing::Test {
+class ParetoEvolutionTest : public SyntheticSearchTest {
  protected:
-  SearchSpace space{default_fmnist_space()};
-  SyntheticAccuracy truth{space, 3};  // SYNTHETIC ground truth as fitness
-  FitnessFn fitness = [this](const std::vector<Individual>& pop) {
-    std::vector<float> out;
-    for (const Individual& ind : pop) out.push_back(static_cast<float>(truth.quantized(ind.arch, ind.policy)));
-    return out;
-  };
-  CostFn cost = [this](const Arch& a, const Policy& p) { return stand_in_costs(space, a, p); };
-
   EvolutionConfig pareto_config(std::uint64_t seed) const {
     EvolutionConfig c;
     c.objective = Objective::pareto;

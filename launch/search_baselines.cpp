@@ -17,9 +17,7 @@ std::string uniform_method(int bits) { return "uniform" + std::to_string(bits); 
 // Writes the method's set: its one result, or none when nothing fit the budget.
 void store(const RunContext& ctx, const std::string& path, const std::string& method,
            const std::vector<SearchResult>& results, const std::string& what) {
-  SearchWriter writer(path, ctx.meta, method, store_budget(ctx.pipeline().search.evolution.budget));
-  writer.truncate_history(0);
-  writer.write_results(results);
+  write_search_set(ctx, path, method, ctx.pipeline().search.evolution.budget, {}, results);
   say(ctx, "search: " + what + (results.empty() ? ": nothing within the budget" : ": " + describe(results.front())));
 }
 

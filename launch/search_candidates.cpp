@@ -41,4 +41,14 @@ bool has_results(const std::string& path, const std::string& method) {
   return false;
 }
 
+void write_search_set(const RunContext& ctx, const std::string& path, const std::string& method, const Budget& budget,
+                      const std::vector<HistoryRow>& history, const std::vector<SearchResult>& results) {
+  SearchWriter writer(path, ctx.meta, method, store_budget(budget));
+  writer.truncate_history(0);
+  writer.append_history(history);
+  writer.write_results(results);
+}
+
+Costs costs_of(const SearchResult& r) { return {r.latency_ms, r.energy_mj, r.bitops, 0.0}; }
+
 }  // namespace apq

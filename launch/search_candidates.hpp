@@ -22,4 +22,12 @@ std::string describe(const SearchResult& r);
 
 bool has_results(const std::string& path, const std::string& method);
 
+// Writes a method's set of search.h5 (or a front file): any partial history of an unfinished
+// search dropped, then the history, then the results, which mark the set complete.
+void write_search_set(const RunContext& ctx, const std::string& path, const std::string& method, const Budget& budget,
+                      const std::vector<HistoryRow>& history, const std::vector<SearchResult>& results);
+
+// The costs a result row records (MACs are not kept in search.h5: 0).
+Costs costs_of(const SearchResult& r);
+
 }  // namespace apq

@@ -27,8 +27,6 @@ const SearchSet& completed_set(const SearchFile& file, const std::string& path, 
   throw std::runtime_error(path + ": holds no completed " + method + " results");
 }
 
-double cost_of(const SearchResult& r, CostAxis axis) { return cost_on(Costs{r.latency_ms, r.energy_mj, r.bitops, 0.0}, axis); }
-
 }  // namespace
 
 std::string front_file(const std::string& resolved_config, CostAxis axis) {
@@ -39,7 +37,7 @@ std::vector<SearchResult> answer_budget(const std::vector<SearchResult>& front, 
                                         int count) {
   std::vector<SearchResult> within;
   for (const SearchResult& r : front)
-    if (budget.admits(Costs{r.latency_ms, r.energy_mj, r.bitops, 0.0})) within.push_back(r);
+    if (budget.admits(costs_of(r))) within.push_back(r);
   auto fitness = [penalty](const SearchResult& r) { return r.predicted_accuracy - penalty * r.predicted_stddev; };
   std::stable_sort(within.begin(), within.end(), [&](const SearchResult& a, const SearchResult& b) { return fitness(a) > fitness(b); });
   if (static_cast<int>(within.size()) > count) within.resize(static_cast<std::size_t>(count));
@@ -51,28 +49,17 @@ void answer_from_front(const RunContext& ctx, const std::string& front_path, con
   const auto& o = ctx.pipeline().search;
   const SearchFile file = read_search(front_path);
   const SearchSet& front = completed_set(file, front_path, "pareto");
-  const SearchBudget budget = store_budget(o.evolution.budget);
-  {
-    SearchWriter copy(path, ctx.meta, "pareto", budget);
-    if (!copy.has_results()) {
-      copy.truncate_history(0);
-      copy.append_history(front.history);
-      copy.write_results(front.results);
-    }
-  }
+  if (!has_results(path, "pareto")) write_search_set(ctx, path, "pareto", o.evolution.budget, front.history, front.results);
   const std::vector<SearchResult> answer = answer_budget(front.results, o.evolution.budget, o.uncertainty_penalty, o.results);
   if (answer.empty()) {
     const CostAxis axis = o.evolution.pareto_axis;
     std::ostringstream range;
-    range << cost_of(front.results.front(), axis) << " to " << cost_of(front.results.back(), axis);
+    range << cost_on(costs_of(front.results.front()), axis) << " to " << cost_on(costs_of(front.results.back()), axis);
     throw std::runtime_error("search: no point of the Pareto front in " + front_path + " (" + std::to_string(front.results.size()) +
                              " points, " + cost_axis_name(axis) + " " + range.str() + ") is within the budget (" +
                              o.evolution.budget.describe() + ")");
   }
-  SearchWriter joint(path, ctx.meta, "joint", budget);
-  joint.truncate_history(0);
-  joint.append_history(front.history);
-  joint.write_results(answer);
+  write_search_set(ctx, path, "joint", o.evolution.budget, front.history, answer);
   say(ctx, "search: the scenario's budget (" + o.evolution.budget.describe() + ") answered from the Pareto front's " +
                std::to_string(front.results.size()) + " points, its best " + std::to_string(answer.size()) + " kept; best " +
                describe(answer.front()));

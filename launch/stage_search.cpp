@@ -68,15 +68,6 @@ IslandsFound gather(const std::vector<actors::IslandOutcome>& outcomes) {
   return found;
 }
 
-// Writes a method's set: the history, then the results, which mark it complete.
-void write_set(const RunContext& ctx, const std::string& path, const std::string& method, const Budget& budget,
-               const std::vector<HistoryRow>& history, const std::vector<SearchResult>& results) {
-  SearchWriter writer(path, ctx.meta, method, store_budget(budget));
-  writer.truncate_history(0);  // a search that did not finish left partial history
-  writer.append_history(history);
-  writer.write_results(results);
-}
-
 void joint_search(const RunContext& ctx, actors::Node& node, const std::string& path, int round) {
   const auto& o = ctx.pipeline().search;
   const std::string method = round_method(ctx, round);
@@ -94,7 +85,7 @@ void joint_search(const RunContext& ctx, actors::Node& node, const std::string& 
     kept.push_back(ind);
     results.push_back(to_result(ctx, *scoring.predictor, ind, static_cast<int>(results.size()), island));
   }
-  write_set(ctx, path, method, o.evolution.budget, found.history, results);
+  write_search_set(ctx, path, method, o.evolution.budget, found.history, results);
   say(ctx, "search: best " + method + " candidate: " + describe(results.front()));
 }
 
@@ -106,21 +97,19 @@ void pareto_search(const RunContext& ctx, actors::Node& node, const std::string&
                std::to_string(search_islands(ctx)) + " island(s), " + std::to_string(o.generations) +
                " generations, no budget: one front for every budget");
   const IslandsFound found = gather(run_islands(ctx, node, 0));
-  std::vector<Individual> individuals;
-  for (const auto& [ind, island] : found.all) individuals.push_back(ind);
   std::vector<Objectives> objectives;
-  for (const auto& ind : individuals) objectives.push_back({ind.fitness, cost_on(ind.costs, axis)});
+  for (const auto& [ind, island] : found.all) objectives.push_back({ind.fitness, cost_on(ind.costs, axis)});
   const Scoring scoring = load_scoring(ctx, kQuantPredictor);
   std::vector<SearchResult> results;
   std::vector<Individual> kept;
   for (std::size_t i : pareto_front(objectives)) {
-    const Individual& ind = individuals[i];
+    const Individual& ind = found.all[i].first;
     if (std::any_of(kept.begin(), kept.end(), [&](const Individual& k) { return same_candidate(k, ind); })) continue;
     kept.push_back(ind);
     results.push_back(to_result(ctx, *scoring.predictor, ind, static_cast<int>(results.size()), found.all[i].second));
   }
   std::filesystem::create_directories(std::filesystem::path(front_path).parent_path());
-  write_set(ctx, front_path, "pareto", Budget{}, found.history, results);
+  write_search_set(ctx, front_path, "pareto", Budget{}, found.history, results);
   say(ctx, "search: Pareto front of " + std::to_string(results.size()) + " points in " + front_path);
 }
 

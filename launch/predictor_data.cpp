@@ -7,11 +7,16 @@
 namespace apq {
 
 // A deterministic permutation of the pairs; the first `holdout` fraction is held out.
-Split split_pairs(const PredictorDataset& all, double holdout, std::uint64_t seed) {
-  std::vector<int> order(all.archs.size());
+std::vector<int> shuffled_order(std::size_t n, std::uint64_t seed) {
+  std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
   Rng rng(seed);
   for (int i = static_cast<int>(order.size()) - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+  return order;
+}
+
+Split split_pairs(const PredictorDataset& all, double holdout, std::uint64_t seed) {
+  const std::vector<int> order = shuffled_order(all.archs.size(), seed);
   const int n_held = std::max(2, static_cast<int>(holdout * static_cast<double>(order.size())));
   Split s;
   for (std::size_t k = 0; k < order.size(); ++k) {

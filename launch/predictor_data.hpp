@@ -18,6 +18,9 @@ struct Split {
   PredictorDataset train, heldout;
 };
 
+// 0..n-1 in a seeded random order (Fisher-Yates with base/rng.hpp).
+std::vector<int> shuffled_order(std::size_t n, std::uint64_t seed);
+
 // A deterministic permutation of the pairs; the first `holdout` fraction is held out.
 Split split_pairs(const PredictorDataset& all, double holdout, std::uint64_t seed);
 

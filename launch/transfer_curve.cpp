@@ -18,10 +18,7 @@ namespace {
 
 // The first `count` pairs of a seeded permutation of `all`.
 PredictorDataset subset(const PredictorDataset& all, int count, std::uint64_t seed) {
-  std::vector<int> order(all.archs.size());
-  std::iota(order.begin(), order.end(), 0);
-  Rng rng(seed);
-  for (int i = static_cast<int>(order.size()) - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+  const std::vector<int> order = shuffled_order(all.archs.size(), seed);
   PredictorDataset out;
   for (int k = 0; k < count; ++k) {
     out.archs.push_back(all.archs[order[k]]);

@@ -68,12 +68,16 @@ case "$mode" in
     allow_root_mpirun
     # One scenario per budget (the first also trains and collects), then the same budgets answered
     # from one Pareto front; each run ends with the report stage, so the last report.md covers all.
-    for mode in budget pareto; do
+    for search_mode in budget pareto; do
       for budget in ${APQ_BUDGETS:-0.07 0.09 0.11}; do
         mpirun --bind-to none --oversubscribe -np "${APQ_RANKS:-2}" "$build/apq-actors" --config configs/reproduce.ini \
-          --search.latency-ms "$budget" --search.mode "$mode" $([ "$mode" = pareto ] && echo --search.rounds 1) "$@"
+          --search.latency-ms "$budget" --search.mode "$search_mode" $([ "$search_mode" = pareto ] && echo --search.rounds 1) "$@"
       done
     done
+    ;;
+  test)
+    cd "$build"
+    exec ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"
     ;;
   *)
     echo "usage: bash launch/setup.sh [build|run|test|reproduce] [args...]" >&2

@@ -94,8 +94,8 @@ void DatasetWriter::check_code(const char* what, const std::vector<float>& code,
 bool DatasetWriter::take_id_and_due(std::int64_t id) {
   check_new_id(id);
   items_.insert(id);
-  return batch_seconds_ <= 0 ||
-         std::chrono::duration<double>(std::chrono::steady_clock::now() - last_write_).count() >= batch_seconds_;
+  return batch_seconds_ <= 0 || !last_write_ ||
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - *last_write_).count() >= batch_seconds_;
 }
 
 void DatasetWriter::append_rows(const std::function<void(h5::Group& items)>& fill) {

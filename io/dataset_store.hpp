@@ -90,7 +90,9 @@ class DatasetWriter {
   void reopen_file();
   void check_new_id(std::int64_t id) const;
   double batch_seconds_ = 0;
-  std::chrono::steady_clock::time_point last_write_;
+  // Unset until the first write: the first item is always due (steady_clock counts from boot, so
+  // a default time point is not "long ago" on a machine up for less than the batch interval).
+  std::optional<std::chrono::steady_clock::time_point> last_write_;
   std::optional<RunFile> file_;  // open for appending while the writer lives
   std::string path_;
   std::string kind_;

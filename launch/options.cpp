@@ -173,7 +173,12 @@ const std::vector<std::string>& stage_names() {
   return names;
 }
 
-ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::string& printed) {
+namespace {
+
+// The command line over a config: config_text when given (a run file's resolved config), else
+// --config FILE, else the embedded default.
+ParsedCommandLine parse_options(int argc, const char* const argv[], const std::string* config_text,
+                                const std::string& config_text_name, std::string& printed) {
   ParsedCommandLine parsed;
   RunOptions& o = parsed.options;
   o.space = default_fmnist_space();
@@ -213,7 +218,11 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::st
       parsed.exit_now = true;
       return parsed;
     }
-    if (vm.count("config")) {
+    if (config_text != nullptr) {
+      std::istringstream text(*config_text);
+      o.config_name = config_text_name;
+      po::store(po::parse_config_file(text, keys), vm);
+    } else if (vm.count("config")) {
       config_path = vm["config"].as<std::string>();
       if (!std::filesystem::is_regular_file(config_path)) throw UsageError("config file not found: " + config_path);
       std::ifstream file(config_path);
@@ -236,6 +245,18 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::st
   check_run(o);
   o.resolved_config = resolve_config(keys, vm);
   return parsed;
+}
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::string& printed) {
+  return parse_options(argc, argv, nullptr, "", printed);
+}
+
+RunOptions parse_config_text(const std::string& ini, const std::string& name) {
+  const char* argv[] = {"apq-actors"};
+  std::string printed;
+  return parse_options(1, argv, &ini, name, printed).options;
 }
 
 }  // namespace apq

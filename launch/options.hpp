@@ -42,4 +42,8 @@ const std::vector<std::string>& stage_names();
 // Throws UsageError on unknown keys, bad values, or a missing config file.
 ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::string& printed);
 
+// The options a config text gives alone (e.g. the resolved config a run file stores; name is
+// where it came from, for errors). Throws UsageError like parse_command_line.
+RunOptions parse_config_text(const std::string& ini, const std::string& name);
+
 }  // namespace apq

@@ -3,6 +3,7 @@
 #pragma once
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "launch/h5tool_points.hpp"
 
@@ -15,6 +16,11 @@ void predictor_quality(const std::string& path, std::ostream& out);
 // table: a group of columns ("items", "failed", "report", "joint/results", "fp/heldout") or a
 // 2-D dataset ("joint/history"); with a directory PATH, "FILE:TABLE" picks the file.
 void export_csv(const std::string& path, const std::string& table, std::ostream& out);
+// The TorchScript file of every network of the final.h5 under path, into out_dir (empty: the
+// models folder beside that final.h5); prints each path written.
+void export_models(const std::string& path, const std::string& out_dir, std::ostream& out);
+// Joint search against its baselines over runs of different seeds (their report.h5 files).
+void seeds(const std::vector<std::string>& paths, std::ostream& out);
 // kind: "pareto" (accuracy vs cost with the front) or "predictor" (predicted vs measured).
 void plot(const std::string& path, const std::string& kind, const std::string& source, CostAxis axis,
           const std::string& svg_path);

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "launch/accuracy_stats.hpp"
+#include "launch/method_comparison.hpp"
 #include "launch/number_text.hpp"
 #include "launch/svg_chart.hpp"
 
@@ -18,24 +18,6 @@ namespace apq {
 namespace {
 
 const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"};
-
-struct MeanSpread {
-  double mean = 0.0, sd = 0.0;
-  int n = 0;
-};
-
-MeanSpread mean_spread(const std::vector<double>& v) {
-  MeanSpread m;
-  m.n = static_cast<int>(v.size());
-  if (v.empty()) return m;
-  for (double x : v) m.mean += x;
-  m.mean /= m.n;
-  if (m.n > 1) {
-    for (double x : v) m.sd += (x - m.mean) * (x - m.mean);
-    m.sd = std::sqrt(m.sd / (m.n - 1));
-  }
-  return m;
-}
 
 std::string pm(const MeanSpread& m, int decimals) { return fixed(m.mean, decimals) + " ± " + fixed(m.sd, decimals); }
 std::string pct(double fraction) { return fixed(100 * fraction, 2); }
@@ -48,18 +30,6 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
     if (!out) throw std::runtime_error(temporary.string() + ": cannot write");
   }
   std::filesystem::rename(temporary, path);
-}
-
-std::string budget_text(const ReportRow& r) {
-  std::string out;
-  auto add = [&](double v, const char* what, const char* unit) {
-    if (v <= 0) return;
-    out += (out.empty() ? "" : ", ") + std::string(what) + " ≤ " + short_number(v) + unit;
-  };
-  add(r.budget_latency_ms, "latency", " ms");
-  add(r.budget_energy_mj, "energy", " mJ");
-  add(r.budget_bitops, "BitOps", "");
-  return out.empty() ? "no budget" : out;
 }
 
 // ---- transfer vs scratch ----
@@ -122,14 +92,6 @@ std::string transfer_section(const TransferCurve& c, Chart& chart) {
 
 // ---- methods at each budget ----
 
-// The joint method's entry that validation picks (the best validation top-1 of its top K).
-const ReportRow* chosen_joint(const std::vector<const ReportRow*>& rows) {
-  const ReportRow* best = nullptr;
-  for (const ReportRow* r : rows)
-    if (r->method == "joint" && (best == nullptr || r->val_accuracy > best->val_accuracy)) best = r;
-  return best;
-}
-
 std::string methods_section(const std::vector<ReportRow>& all, Chart& chart) {
   std::map<std::string, std::vector<const ReportRow*>> by_scenario;
   for (const auto& r : all) by_scenario[r.scenario].push_back(&r);
@@ -155,15 +117,12 @@ std::string methods_section(const std::vector<ReportRow>& all, Chart& chart) {
          << short_number(r->energy_mj) << " | " << short_number(r->bitops) << " |\n";
     const ReportRow* joint = chosen_joint(rows);
     md << "\n";
-    for (const ReportRow* r : rows) {
-      if (r->method == "joint" || joint == nullptr) continue;
-      const double d = 100 * (joint->val_accuracy - r->val_accuracy);
-      const double se = 100 * difference_se(joint->val_accuracy, joint->val_images, r->val_accuracy, r->val_images);
-      md << "- joint vs " << r->method << ": " << (d >= 0 ? "+" : "") << fixed(d, 2) << " ± " << fixed(se, 2)
+    for (const auto& [method, d, se] : joint_differences(rows)) {
+      md << "- joint vs " << method << ": " << (d >= 0 ? "+" : "") << fixed(d, 2) << " ± " << fixed(se, 2)
          << " points on validation\n";
-      differences[r->method].push_back(d);
-      if (d > 2 * se) ++clear_wins[r->method];
-      if (d < -2 * se) ++clear_losses[r->method];
+      differences[method].push_back(d);
+      if (d > 2 * se) ++clear_wins[method];
+      if (d < -2 * se) ++clear_losses[method];
     }
     md << "\n";
     for (const ReportRow* r : rows) {

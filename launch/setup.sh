@@ -4,7 +4,9 @@
 #   bash launch/setup.sh test                       the test suite (CTest)
 #   bash launch/setup.sh reproduce [options]        configs/reproduce.ini at each budget of
 #                                                   APQ_BUDGETS (default 0.07 0.09 0.11 ms), searched for
-#                                                   each and answered from one Pareto front; the report
+#                                                   each and answered from one Pareto front; the report;
+#                                                   then runs of the seeds in APQ_EXTRA_SEEDS (default
+#                                                   2 3) at the middle budget, and their seed spread
 #   bash launch/setup.sh build                      only install and build
 # Idempotent: on a machine that has everything it only does an incremental build.
 set -euo pipefail
@@ -74,6 +76,17 @@ case "$mode" in
           --search.latency-ms "$budget" --search.mode "$search_mode" $([ "$search_mode" = pareto ] && echo --search.rounds 1) "$@"
       done
     done
+    # Independent runs (own supernet, data split, datasets and predictors) at the middle budget:
+    # how far joint vs the baselines moves with the run seed.
+    budgets=(${APQ_BUDGETS:-0.07 0.09 0.11})
+    middle=${budgets[$(( ${#budgets[@]} / 2 ))]}
+    runs=(runs/reproduce)
+    for seed in ${APQ_EXTRA_SEEDS-2 3}; do
+      mpirun --bind-to none --oversubscribe -np "${APQ_RANKS:-2}" "$build/apq-actors" --config configs/reproduce.ini \
+        --seed "$seed" --run-dir "runs/reproduce-seed$seed" --search.latency-ms "$middle" "$@"
+      runs+=("runs/reproduce-seed$seed")
+    done
+    if [ ${#runs[@]} -gt 1 ]; then "$build/apq-h5" seeds "${runs[@]}" | tee runs/reproduce/seeds.txt; fi
     ;;
   test)
     cd "$build"

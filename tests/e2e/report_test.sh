@@ -3,7 +3,8 @@
 # transfer curve (every count and seed, transferred and from scratch, beside the labels'
 # reliability) and every finalized network of both scenarios, and report.md with a table per
 # scenario holding every method, the verdict lines and three charts that parse as SVG. Rerunning
-# the stage reuses the curve; a changed [report] setting recomputes it.
+# the stage reuses the curve; a changed [report] setting recomputes it. A run of another seed gives
+# the seed spread (apq-h5 seeds).
 source "$(dirname "$0")/lib.sh"
 run_apq 2 "$work/run" --report.curve-pairs 8,12 --report.curve-seeds 3 > "$work/first.log" 2>&1 || { cat "$work/first.log"; fail "the run failed"; }
 run_apq 2 "$work/run" --report.curve-pairs 8,12 --report.curve-seeds 3 --search.latency-ms 0.02 > "$work/second.log" 2>&1 ||
@@ -53,4 +54,18 @@ run_apq 2 "$work/run" --stage report --report.curve-pairs 8,12 --report.curve-se
   { cat "$work/third.log"; fail "the report stage alone failed"; }
 grep -q "^report: transfer curve" "$work/third.log" || { cat "$work/third.log"; fail "a changed curve-seeds did not recompute the curve"; }
 check_report 2 || fail "the report after a changed curve setting"
+# A second run seed (its own supernet and datasets) at the first budget: apq-h5 seeds sets joint
+# against each baseline side by side per seed.
+run_apq 2 "$work/seed2" --seed 2 --report.curve-pairs 8,12 --report.curve-seeds 2 > "$work/seed2.log" 2>&1 ||
+  { cat "$work/seed2.log"; fail "the seed-2 run failed"; }
+"$APQ_H5" seeds "$work/run" "$work/seed2" > "$work/seeds.txt" || { cat "$work/seeds.txt"; fail "apq-h5 seeds"; }
+cat "$work/seeds.txt"
+seed=$(awk -F' = ' '$1 == "seed" {print $2}' "$TINY")
+grep -q "^Seed spread over 2 runs (seeds $seed 2)" "$work/seeds.txt" || fail "apq-h5 seeds: no heading"
+for method in "joint (val %)" "vs staged" "vs random"; do
+  row=$(grep -F "$method" "$work/seeds.txt") || fail "apq-h5 seeds: no row for $method"
+  for s in 2 "$seed"; do
+    echo "$row" | grep -qE " $s:[-+]?[0-9.]+( |\$)" || fail "apq-h5 seeds: $method has no figure for seed $s"
+  done
+done
 echo "PASS: report"

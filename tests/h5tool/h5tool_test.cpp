@@ -193,6 +193,75 @@ TEST_F(H5Tool, ExportWritesEveryColumnAndCompleteRows) {
                                ": 'items' is in fp_dataset.h5 and quant_dataset.h5; name one as FILE:items\n");
 }
 
+// Two runs of seeds 1 and 2 at one budget: joint's own accuracy and joint minus staged per seed.
+TEST_F(H5Tool, SeedsShowsJointAgainstEachBaselinePerRunSeed) {
+  auto report = [&](const std::string& dir, std::int64_t seed, double joint, double staged,
+                    const std::string& config = "[space]\nbits = 4,6,8\n[search]\nlatency-ms = 0.09\n") {
+    ReportFile f;
+    f.meta = test::sample_meta(seed);
+    f.meta.config = "run-dir = " + dir + "\nseed = " + std::to_string(seed) + "\n" + config;
+    for (const char* method : {"joint", "staged"}) {
+      ReportRow r;
+      r.scenario = "latency0.09ms-" + std::to_string(seed);
+      r.search_mode = "budget";
+      r.budget_latency_ms = 0.09;
+      r.method = method;
+      r.val_accuracy = std::string(method) == "joint" ? joint : staged;
+      r.val_images = 10000;
+      f.rows.push_back(r);
+    }
+    std::filesystem::create_directories(scratch.file(dir));
+    write_report(scratch.file(dir + "/report.h5"), f);
+  };
+  report("a", 1, 0.8300, 0.8250);
+  report("b", 2, 0.8400, 0.8410);
+  const Result r = tool("seeds " + scratch.file("a") + " " + scratch.file("b/report.h5"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Seed spread over 2 runs (seeds 1 2)"), std::string::npos) << r.out;
+  const auto rows = table_rows(r.out);
+  bool joint = false, staged = false;
+  for (const auto& row : rows) {
+    const std::string line = [&] { std::string t; for (const auto& c : row) t += c + " "; return t; }();
+    joint = joint || line.find("joint (val %) 2 83.50 0.71 83.00 84.00 1:83.00 2:84.00") != std::string::npos;
+    staged = staged || line.find("vs staged 2 +0.20 0.42 -0.10 +0.50 1:+0.50 2:-0.10") != std::string::npos;
+  }
+  EXPECT_TRUE(joint && staged) << r.out;
+  report("c", 1, 0.8, 0.8);
+  const Result same = tool("seeds " + scratch.file("a") + " " + scratch.file("c"));
+  EXPECT_EQ(same.status, 2);
+  EXPECT_EQ(same.err, "apq-h5: error: two runs have seed 1: a seed spread needs runs of different seeds\n");
+  report("d", 3, 0.8, 0.8, "[space]\nbits = 4,8\n[search]\nlatency-ms = 0.09\n");
+  const Result other = tool("seeds " + scratch.file("a") + " " + scratch.file("d"));
+  EXPECT_EQ(other.status, 2);
+  EXPECT_EQ(other.err, "apq-h5: error: " + scratch.file("a") + " and " + scratch.file("d") +
+                           " differ in space.bits (4,6,8 vs 4,8): a seed spread compares runs that differ only in the seed\n");
+  const Result one = tool("seeds " + scratch.file("a"));
+  EXPECT_EQ(one.status, 2);
+  EXPECT_EQ(one.err, "apq-h5: error: seeds needs two or more run directories (or report.h5 files)\n");
+  const Result two_paths = tool("summary " + scratch.file("a") + " " + scratch.file("b"));
+  EXPECT_EQ(two_paths.err, "apq-h5: error: summary takes one PATH, not 2\n");
+}
+
+// The model export itself runs in the e2e layout test (a real final.h5); here its refusals.
+TEST_F(H5Tool, ModelExportRefusesMixedRequestsAndNetworksOutsideTheStoredSpace) {
+  const Result both = tool("export " + run_dir() + " --models --table items");
+  EXPECT_EQ(both.status, 2);
+  EXPECT_EQ(both.err, "apq-h5: error: export takes --table NAME or --models, not both\n");
+  const Result elsewhere = tool("pareto " + run_dir() + " --models");
+  EXPECT_EQ(elsewhere.status, 2);
+  EXPECT_EQ(elsewhere.err, "apq-h5: error: pareto does not take --models\n");
+  // The fixture's config names no space, so its networks do not parse in the default one.
+  const std::string folder = scratch.file("models");
+  const Result misfit = tool("export " + file("final.h5") + " --models -o " + folder);
+  EXPECT_EQ(misfit.status, 2);
+  EXPECT_EQ(misfit.err.rfind("apq-h5: error: ", 0), 0u) << misfit.err;
+  EXPECT_EQ(std::count(misfit.err.begin(), misfit.err.end(), '\n'), 1) << misfit.err;
+  std::size_t written = 0;
+  if (std::filesystem::exists(folder))
+    for (const auto& f : std::filesystem::directory_iterator(folder)) written += f.path().extension() == ".pt";
+  EXPECT_EQ(written, 0u);
+}
+
 TEST_F(H5Tool, PlotsAreWellFormedSvgWithTheFrontAndTheDiagonal) {
   const std::string svg = scratch.file("pareto.svg");
   const Result r = tool("plot " + run_dir() + " -o " + svg + " --x energy");

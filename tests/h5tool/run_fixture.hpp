@@ -7,6 +7,7 @@
 #include "io/dataset_store.hpp"
 #include "io/final_store.hpp"
 #include "io/predictor_store.hpp"
+#include "io/report_store.hpp"
 #include "io/search_store.hpp"
 #include "tests/io/store_test_util.hpp"
 

@@ -1,0 +1,81 @@
+// apq-h5 seeds: the seed spread of joint search against its baselines over runs that differ in the
+// run seed (each with its own supernet, datasets and predictor), from their report.h5 files.
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "io/run_meta.hpp"
+#include "launch/h5tool_commands.hpp"
+#include "launch/h5tool_common.hpp"
+#include "launch/method_comparison.hpp"
+
+namespace apq::h5tool {
+
+namespace {
+
+std::string signed_points(double v) { return (v >= 0 ? "+" : "") + fixed(v, 2); }
+
+// "section.key" -> value of a resolved config, without what may differ between the runs of a seed
+// spread: the run keys (seed, run-dir, ...) and the search and report sections (each scenario's).
+std::map<std::string, std::string> upstream_keys(const std::string& config) {
+  std::map<std::string, std::string> out;
+  std::istringstream lines(config);
+  std::string line, section;
+  while (std::getline(lines, line)) {
+    if (line.size() > 2 && line.front() == '[' && line.back() == ']') {
+      section = line.substr(1, line.size() - 2);
+      continue;
+    }
+    const auto eq = line.find(" = ");
+    if (eq == std::string::npos || section.empty() || section == "run" || section == "search" || section == "report") continue;
+    out[section + "." + line.substr(0, eq)] = line.substr(eq + 3);
+  }
+  return out;
+}
+
+// Throws unless the two runs' configs agree on everything upstream of the search.
+void check_same_experiment(const std::string& a_path, const ReportFile& a, const std::string& b_path, const ReportFile& b) {
+  auto ka = upstream_keys(a.meta.config), kb = upstream_keys(b.meta.config);
+  for (const auto& [key, value] : kb) ka.emplace(key, "(unset)");
+  for (const auto& [key, value] : ka) {
+    const auto it = kb.find(key);
+    const std::string other = it == kb.end() ? "(unset)" : it->second;
+    if (other != value)
+      throw std::invalid_argument(a_path + " and " + b_path + " differ in " + key + " (" + value + " vs " + other +
+                                  "): a seed spread compares runs that differ only in the seed");
+  }
+}
+
+}  // namespace
+
+void seeds(const std::vector<std::string>& paths, std::ostream& out) {
+  if (paths.size() < 2) throw std::invalid_argument("seeds needs two or more run directories (or report.h5 files)");
+  std::vector<ReportFile> runs;
+  for (const auto& path : paths) {
+    const std::string file = find_run_file(path, run_kind::report);
+    ReportFile report;
+    with_retries(file, [&] { report = read_report(file); });
+    if (!runs.empty()) check_same_experiment(paths.front(), runs.front(), path, report);
+    runs.push_back(std::move(report));
+  }
+  const auto rows = seed_spread(runs);
+  out << "Seed spread over " << runs.size() << " runs (seeds";
+  for (const auto& r : runs) out << " " << r.meta.seed;
+  out << "): validation top-1 of the joint winner (%), and joint minus each baseline (points); sd across seeds\n";
+  if (rows.empty()) {
+    out << "no budget and search mode was finalized in two or more of these runs\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> table = {{"scenario", "method", "seeds", "mean", "sd", "min", "max", "per seed"}};
+  for (const auto& r : rows) {
+    const bool joint = r.method == "joint";
+    auto show = [&](double v) { return joint ? fixed(v, 2) : signed_points(v); };
+    std::string per_seed;
+    for (const auto& [seed, v] : r.by_seed) per_seed += (per_seed.empty() ? "" : " ") + std::to_string(seed) + ":" + show(v);
+    table.push_back({r.scenario, joint ? "joint (val %)" : "vs " + r.method, std::to_string(r.spread.n), show(r.spread.mean),
+                     fixed(r.spread.sd, 2), show(r.spread.min), show(r.spread.max), per_seed});
+  }
+  out << text_table(table);
+}
+
+}  // namespace apq::h5tool

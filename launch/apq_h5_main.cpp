@@ -84,10 +84,7 @@ int run(const Args& a) {
   else if (a.command == "seeds") seeds(a.paths, std::cout);
   else if (a.command == "export") {
     if (a.models && !a.table.empty()) throw std::invalid_argument("export takes --table NAME or --models, not both");
-    if (a.models) {
-      export_models(a.path, a.output == "-" ? "" : a.output, std::cout);
-      return 0;
-    }
+    if (a.models) exec_export_models(a.path, a.output == "-" ? "" : a.output);
     if (a.table.empty()) throw std::invalid_argument("export needs --table NAME or --models");
     if (a.output.empty() || a.output == "-") {
       export_csv(a.path, a.table, std::cout);

@@ -17,8 +17,9 @@ void predictor_quality(const std::string& path, std::ostream& out);
 // 2-D dataset ("joint/history"); with a directory PATH, "FILE:TABLE" picks the file.
 void export_csv(const std::string& path, const std::string& table, std::ostream& out);
 // The TorchScript file of every network of the final.h5 under path, into out_dir (empty: the
-// models folder beside that final.h5); prints each path written.
-void export_models(const std::string& path, const std::string& out_dir, std::ostream& out);
+// models folder beside that final.h5): runs the apq-h5-models program beside this one in this
+// process's place (launch/apq_h5_models_main.cpp); returns only on failure to start it.
+[[noreturn]] void exec_export_models(const std::string& path, const std::string& out_dir);
 // Joint search against its baselines over runs of different seeds (their report.h5 files).
 void seeds(const std::vector<std::string>& paths, std::ostream& out);
 // kind: "pareto" (accuracy vs cost with the front) or "predictor" (predicted vs measured).

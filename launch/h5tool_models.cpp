@@ -1,52 +1,27 @@
-// apq-h5 export --models: the TorchScript file of every network of a final.h5, as finalize writes
-// it, rebuilt from final.h5 alone (the space and quantizer settings come from the config the file
-// stores).
+// apq-h5 export --models: runs the apq-h5-models program that sits beside apq-h5 (the model export
+// needs LibTorch, which the other commands should not load).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <vector>
 
-#include "io/final_store.hpp"
-#include "io/run_meta.hpp"
-#include "launch/final_models.hpp"
 #include "launch/h5tool_commands.hpp"
-#include "launch/h5tool_common.hpp"
-#include "launch/options.hpp"
 
 namespace apq::h5tool {
 
-namespace fs = std::filesystem;
-
-namespace {
-
-// The run directory of a final.h5: its folder, or three levels up for a scenario's
-// <run>/scenarios/<name>/final.h5.
-fs::path run_dir_of(const fs::path& final_file) {
-  const fs::path folder = final_file.parent_path();
-  return folder.parent_path().filename() == "scenarios" ? folder.parent_path().parent_path() : folder;
-}
-
-}  // namespace
-
-void export_models(const std::string& path, const std::string& out_dir, std::ostream& out) {
-  const fs::path final_file = fs::canonical(find_run_file(path, run_kind::final_models));
-  FinalFile final_meta;
-  with_retries(final_file.string(), [&] { final_meta = read_final(final_file.string(), false); });
-  if (final_meta.meta.config.empty())
-    throw std::runtime_error(final_file.string() + ": stores no config, so its space is unknown; run apq-actors --stage finalize on its run instead");
-  RunOptions options;
-  try {
-    options = parse_config_text(final_meta.meta.config, final_file.string() + " (its stored config)");
-  } catch (const UsageError& e) {
-    throw std::runtime_error(e.what());
-  }
-  const SearchSpace space(options.space);
-  const ModelSource source{final_file.string(), &space, options.pipeline.finalize.job.per_tensor_weights,
-                           (run_dir_of(final_file) / "supernet.h5").string()};
-  const std::string folder = out_dir.empty() ? (final_file.parent_path() / "models").string() : out_dir;
-  // Rewritten whole each time: a file is a function of final.h5, written through a rename.
-  const auto written = apq::export_models(source, folder, true);
-  for (const auto& file : written) out << file << "\n";
-  out << "apq-h5 export: " << written.size() << " network(s) of " << final_file.string() << " written to " << folder
-      << " (torch.jit.load opens each)\n";
+void exec_export_models(const std::string& path, const std::string& out_dir) {
+  const std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "apq-h5-models";
+  std::vector<std::string> args = {program.string(), path};
+  if (!out_dir.empty()) args.push_back(out_dir);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(argv[0], argv.data());
+  throw std::runtime_error("export --models needs " + program.string() + " (" + std::strerror(errno) +
+                           "; build it with: cmake --build build --target apq-h5-models)");
 }
 
 }  // namespace apq::h5tool

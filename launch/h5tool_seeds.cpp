@@ -13,7 +13,7 @@ namespace apq::h5tool {
 
 namespace {
 
-std::string signed_points(double v) { return (v >= 0 ? "+" : "") + fixed(v, 2); }
+std::string signed_number(double v) { return (v >= 0 ? "+" : "") + fixed(v, 2); }
 
 // "section.key" -> value of a resolved config, without what may differ between the runs of a seed
 // spread: the run keys (seed, run-dir, ...) and the search and report sections (each scenario's).
@@ -61,19 +61,19 @@ void seeds(const std::vector<std::string>& paths, std::ostream& out) {
   const auto rows = seed_spread(runs);
   out << "Seed spread over " << runs.size() << " runs (seeds";
   for (const auto& r : runs) out << " " << r.meta.seed;
-  out << "): validation top-1 of the joint winner (%), and joint minus each baseline (points); sd across seeds\n";
+  out << "): validation top-1 of the joint winner (%) and joint minus each baseline (points) at each budget;\n"
+      << "transfer minus scratch held-out Kendall tau of the quantization-aware predictor; sd across seeds\n";
   if (rows.empty()) {
-    out << "no budget and search mode was finalized in two or more of these runs\n";
+    out << "nothing was finalized or reported in two or more of these runs\n";
     return;
   }
-  std::vector<std::vector<std::string>> table = {{"scenario", "method", "seeds", "mean", "sd", "min", "max", "per seed"}};
+  std::vector<std::vector<std::string>> table = {{"scenario", "figure", "seeds", "mean", "sd", "min", "max", "per seed"}};
   for (const auto& r : rows) {
-    const bool joint = r.method == "joint";
-    auto show = [&](double v) { return joint ? fixed(v, 2) : signed_points(v); };
+    auto show = [&](double v) { return r.difference ? signed_number(v) : fixed(v, 2); };
     std::string per_seed;
     for (const auto& [seed, v] : r.by_seed) per_seed += (per_seed.empty() ? "" : " ") + std::to_string(seed) + ":" + show(v);
-    table.push_back({r.scenario, joint ? "joint (val %)" : "vs " + r.method, std::to_string(r.spread.n), show(r.spread.mean),
-                     fixed(r.spread.sd, 2), show(r.spread.min), show(r.spread.max), per_seed});
+    table.push_back({r.scenario, r.figure, std::to_string(r.spread.n), show(r.spread.mean), fixed(r.spread.sd, 2),
+                     show(r.spread.min), show(r.spread.max), per_seed});
   }
   out << text_table(table);
 }

@@ -61,15 +61,15 @@ std::vector<SeedSpreadRow> seed_spread(const std::vector<ReportFile>& runs) {
   for (const auto& run : runs)
     if (!seeds.insert(run.meta.seed).second)
       throw std::invalid_argument("two runs have seed " + std::to_string(run.meta.seed) + ": a seed spread needs runs of different seeds");
-  // scenario key -> method -> seed -> points; keys in first-seen order.
+  // scenario key -> figure -> seed -> value; keys and figures in first-seen order.
   std::vector<std::string> order;
   std::map<std::string, std::map<std::string, std::map<std::int64_t, double>>> values;
-  std::map<std::string, std::vector<std::string>> methods;  // in first-seen order
-  auto put = [&](const std::string& key, const std::string& method, std::int64_t seed, double v) {
+  std::map<std::string, std::vector<std::string>> figures;
+  auto put = [&](const std::string& key, const std::string& figure, std::int64_t seed, double v) {
     if (values.find(key) == values.end()) order.push_back(key);
-    auto& m = methods[key];
-    if (std::find(m.begin(), m.end(), method) == m.end()) m.push_back(method);
-    values[key][method][seed] = v;
+    auto& f = figures[key];
+    if (std::find(f.begin(), f.end(), figure) == f.end()) f.push_back(figure);
+    values[key][figure][seed] = v;
   };
   for (const auto& run : runs) {
     std::map<std::string, std::vector<const ReportRow*>> by_scenario;
@@ -82,14 +82,22 @@ std::vector<SeedSpreadRow> seed_spread(const std::vector<ReportFile>& runs) {
       // Two scenarios of one run at the same budget differ in other search settings: each keeps its
       // own name, and so is compared with no other run.
       if (!keys_of_run.insert(key).second) key += " [" + name + "]";
-      put(key, "joint", run.meta.seed, 100 * joint->val_accuracy);
-      for (const auto& d : joint_differences(rows)) put(key, d.method, run.meta.seed, d.points);
+      put(key, "joint val %", run.meta.seed, 100 * joint->val_accuracy);
+      for (const auto& d : joint_differences(rows)) put(key, "joint - " + d.method, run.meta.seed, d.points);
+    }
+    std::map<std::int64_t, std::map<std::string, std::vector<double>>> taus;  // pairs -> method -> over curve seeds
+    for (const auto& p : run.curve.points) taus[p.pairs][p.method].push_back(p.kendall_tau);
+    for (const auto& [pairs, by_method] : taus) {
+      const auto t = by_method.find("transfer"), s = by_method.find("scratch");
+      if (t == by_method.end() || s == by_method.end()) continue;
+      put("transfer curve: " + std::to_string(pairs) + " pairs", "transfer - scratch tau", run.meta.seed,
+          mean_spread(t->second).mean - mean_spread(s->second).mean);
     }
   }
   std::vector<SeedSpreadRow> out;
   for (const auto& key : order)
-    for (const auto& method : methods[key]) {
-      SeedSpreadRow row{key, method, values[key][method], {}};
+    for (const auto& figure : figures[key]) {
+      SeedSpreadRow row{key, figure, figure != "joint val %", values[key][figure], {}};
       if (row.by_seed.size() < 2) continue;
       std::vector<double> v;
       for (const auto& [seed, x] : row.by_seed) v.push_back(x);

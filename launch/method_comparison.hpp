@@ -32,17 +32,19 @@ struct JointDifference {
 // Joint minus every other method of one scenario, in row order (empty without a joint entry).
 std::vector<JointDifference> joint_differences(const std::vector<const ReportRow*>& scenario_rows);
 
-// One budget and search mode over runs of different seeds.
+// One figure over runs of different seeds.
 struct SeedSpreadRow {
-  std::string scenario;  // "<mode>: <budget text>", the same in every run
-  std::string method;    // "joint" (its validation top-1 itself) or a baseline (joint minus it)
-  std::map<std::int64_t, double> by_seed;  // run seed -> percentage points
+  std::string scenario;  // "<mode>: <budget text>" or "transfer curve: <n> pairs", the same in every run
+  std::string figure;    // "joint val %", "joint - <baseline>" (points) or "transfer - scratch tau"
+  bool difference = true;  // a difference (shown signed), not a level
+  std::map<std::int64_t, double> by_seed;  // run seed -> value
   MeanSpread spread;
 };
 
 // Per budget and search mode present in at least two runs, the joint's validation top-1 and joint
-// minus each baseline, per run seed, with mean and spread. Throws std::invalid_argument when two
-// runs have the same seed.
+// minus each baseline; per count of quantized training pairs of the transfer curve, transfer minus
+// scratch held-out tau (mean over the curve's seeds); each per run seed, with mean and spread.
+// Throws std::invalid_argument when two runs have the same seed.
 std::vector<SeedSpreadRow> seed_spread(const std::vector<ReportFile>& runs);
 
 }  // namespace apq

@@ -62,7 +62,7 @@ run_apq 2 "$work/seed2" --seed 2 --report.curve-pairs 8,12 --report.curve-seeds 
 cat "$work/seeds.txt"
 seed=$(awk -F' = ' '$1 == "seed" {print $2}' "$TINY")
 grep -q "^Seed spread over 2 runs (seeds $seed 2)" "$work/seeds.txt" || fail "apq-h5 seeds: no heading"
-for method in "joint (val %)" "vs staged" "vs random"; do
+for method in "joint val %" "joint - staged" "joint - random" "transfer - scratch tau"; do
   row=$(grep -F "$method" "$work/seeds.txt") || fail "apq-h5 seeds: no row for $method"
   for s in 2 "$seed"; do
     echo "$row" | grep -qE " $s:[-+]?[0-9.]+( |\$)" || fail "apq-h5 seeds: $method has no figure for seed $s"

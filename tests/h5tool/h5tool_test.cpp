@@ -222,8 +222,8 @@ TEST_F(H5Tool, SeedsShowsJointAgainstEachBaselinePerRunSeed) {
   bool joint = false, staged = false;
   for (const auto& row : rows) {
     const std::string line = [&] { std::string t; for (const auto& c : row) t += c + " "; return t; }();
-    joint = joint || line.find("joint (val %) 2 83.50 0.71 83.00 84.00 1:83.00 2:84.00") != std::string::npos;
-    staged = staged || line.find("vs staged 2 +0.20 0.42 -0.10 +0.50 1:+0.50 2:-0.10") != std::string::npos;
+    joint = joint || line.find("joint val % 2 83.50 0.71 83.00 84.00 1:83.00 2:84.00") != std::string::npos;
+    staged = staged || line.find("joint - staged 2 +0.20 0.42 -0.10 +0.50 1:+0.50 2:-0.10") != std::string::npos;
   }
   EXPECT_TRUE(joint && staged) << r.out;
   report("c", 1, 0.8, 0.8);

@@ -20,10 +20,11 @@ ReportRow row(const std::string& scenario, const std::string& method, double val
   return r;
 }
 
-ReportFile run(std::int64_t seed, std::vector<ReportRow> rows) {
+ReportFile run(std::int64_t seed, std::vector<ReportRow> rows, std::vector<CurvePoint> curve = {}) {
   ReportFile f;
   f.meta.seed = seed;
   f.rows = std::move(rows);
+  f.curve.points = std::move(curve);
   return f;
 }
 
@@ -54,9 +55,11 @@ TEST(MethodComparison, SeedSpreadMatchesBudgetsAcrossRunsAndDropsThoseOfOneRun) 
   const auto spread = seed_spread(runs);
   ASSERT_EQ(spread.size(), 2u);  // only "budget: latency ≤ 0.09 ms" is in two or more runs
   EXPECT_EQ(spread[0].scenario, "budget: latency ≤ 0.09 ms");
-  EXPECT_EQ(spread[0].method, "joint");
+  EXPECT_EQ(spread[0].figure, "joint val %");
+  EXPECT_FALSE(spread[0].difference);
   EXPECT_NEAR(spread[0].spread.mean, (83.0 + 84.0 + 82.6) / 3, 1e-9);
-  EXPECT_EQ(spread[1].method, "staged");
+  EXPECT_EQ(spread[1].figure, "joint - staged");
+  EXPECT_TRUE(spread[1].difference);
   ASSERT_EQ(spread[1].by_seed.size(), 3u);
   EXPECT_NEAR(spread[1].by_seed.at(1), 1.0, 1e-9);
   EXPECT_NEAR(spread[1].by_seed.at(2), 0.2, 1e-9);
@@ -68,6 +71,21 @@ TEST(MethodComparison, SeedSpreadMatchesBudgetsAcrossRunsAndDropsThoseOfOneRun) 
               1e-9);
   EXPECT_NEAR(spread[1].spread.min, -0.4, 1e-9);
   EXPECT_NEAR(spread[1].spread.max, 1.0, 1e-9);
+}
+
+TEST(MethodComparison, SeedSpreadOfTheTransferCurveAveragesEachRunsCurveSeeds) {
+  auto curve = [](double transfer_a, double transfer_b, double scratch) {
+    return std::vector<CurvePoint>{{"transfer", 25, 0, transfer_a, 0, 0}, {"transfer", 25, 1, transfer_b, 0, 0},
+                                   {"scratch", 25, 0, scratch, 0, 0}, {"scratch", 25, 1, scratch, 0, 0},
+                                   {"transfer", 50, 0, 0.5, 0, 0}};  // no scratch at 50: no figure
+  };
+  const auto spread = seed_spread({run(1, {}, curve(0.3, 0.5, 0.1)), run(2, {}, curve(0.2, 0.2, 0.1))});
+  ASSERT_EQ(spread.size(), 1u);
+  EXPECT_EQ(spread[0].scenario, "transfer curve: 25 pairs");
+  EXPECT_EQ(spread[0].figure, "transfer - scratch tau");
+  EXPECT_NEAR(spread[0].by_seed.at(1), 0.3, 1e-12);
+  EXPECT_NEAR(spread[0].by_seed.at(2), 0.1, 1e-12);
+  EXPECT_NEAR(spread[0].spread.mean, 0.2, 1e-12);
 }
 
 TEST(MethodComparison, RunsOfTheSameSeedAreRefused) {

@@ -109,10 +109,6 @@ int main(int argc, char** argv) {
   try {
     return run(parse(argc, argv));
   } catch (const std::exception& e) {
-    std::string message = e.what();
-    for (char& c : message)
-      if (c == '\n') c = ' ';
-    std::cerr << "apq-h5: error: " << message << "\n";
-    return 2;
+    return print_error(e);
   }
 }

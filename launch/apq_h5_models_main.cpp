@@ -58,10 +58,6 @@ int main(int argc, char** argv) {
     apq::h5tool::export_models(argv[1], argc == 3 ? argv[2] : "", std::cout);
     return 0;
   } catch (const std::exception& e) {
-    std::string message = e.what();
-    for (char& c : message)
-      if (c == '\n') c = ' ';
-    std::cerr << "apq-h5: error: " << message << "\n";
-    return 2;
+    return apq::h5tool::print_error(e);
   }
 }

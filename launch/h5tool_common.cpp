@@ -80,6 +80,14 @@ void with_retries(const std::string& path, const std::function<void()>& read) {
   }
 }
 
+int print_error(const std::exception& e) {
+  std::string message = e.what();
+  for (char& c : message)
+    if (c == '\n') c = ' ';
+  std::fprintf(stderr, "apq-h5: error: %s\n", message.c_str());
+  return 2;
+}
+
 bool is_directory(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);

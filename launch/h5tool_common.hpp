@@ -2,6 +2,7 @@
 // directory, telling their kinds apart, and formatting numbers.
 #pragma once
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ void with_retries(const std::string& path, const std::function<void()>& read);
 // naming the file passed to the last note_reading().
 void install_crash_handler();
 void note_reading(const std::string& path);
+
+// Prints "apq-h5: error: <what>" as one line on stderr; returns the exit code, 2.
+int print_error(const std::exception& e);
 
 bool is_directory(const std::string& path);
 std::string base_name(const std::string& path);

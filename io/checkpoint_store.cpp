@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "io/named_arrays.hpp"
+
 namespace apq {
 
 namespace {

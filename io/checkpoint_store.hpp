@@ -6,23 +6,10 @@
 #include <optional>
 #include <string>
 
-#include "io/named_arrays.hpp"
+#include "base/checkpoint.hpp"
 #include "io/run_meta.hpp"
 
 namespace apq {
-
-struct CheckpointInfo {
-  std::int64_t step = 0;         // optimizer steps taken over all phases
-  std::string phase;             // the phase in progress or last finished (e.g. "kernel")
-  std::int64_t phases_done = 0;  // phases completed
-  bool completed = false;        // training finished: the supernet is final
-  std::int64_t images_seen = 0;  // training images processed over all phases
-};
-
-struct SupernetCheckpoint : CheckpointInfo {
-  NamedArrays weights;    // model parameters and buffers
-  NamedArrays optimizer;  // optimizer state (e.g. momentum buffers)
-};
 
 // Refuses (throws, leaving the file alone) when path holds a file that is not this run's supernet.
 void save_checkpoint(const std::string& path, const RunMeta& meta, const SupernetCheckpoint& checkpoint);

@@ -1,42 +1,11 @@
 #include "io/cost_table_store.hpp"
 
-#include <cmath>
-#include <set>
 #include <stdexcept>
 #include <tuple>
 
 #include "io/hdf5_file.hpp"
 
 namespace apq {
-namespace {
-
-std::vector<std::int32_t> shape_row(const CostRecord& r) {
-  return {r.type, r.in_channels, r.out_channels, r.kernel, r.stride, r.groups, r.in_size, r.out_size, r.w_bits, r.a_bits};
-}
-
-}  // namespace
-
-void check_cost_records(const std::vector<CostRecord>& rows, const std::string& context) {
-  if (rows.empty()) throw std::invalid_argument(context + ": the cost table has no rows");
-  std::set<std::vector<std::int32_t>> seen;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const CostRecord& r = rows[i];
-    auto fail = [&](const std::string& what) {
-      throw std::invalid_argument(context + ": row " + std::to_string(i) + (r.layer.empty() ? "" : " (" + r.layer + ")") +
-                                  ": " + what);
-    };
-    if (r.type < 0 || r.type > 2) fail("type " + std::to_string(r.type) + " is not 0 (conv), 1 (depthwise) or 2 (linear)");
-    for (std::int32_t v : {r.in_channels, r.out_channels, r.kernel, r.stride, r.groups, r.in_size, r.out_size})
-      if (v < 1) fail("channels, kernel, stride, groups and sizes must be positive");
-    if (r.in_channels % r.groups != 0 || r.out_channels % r.groups != 0) fail("channels are not divisible by groups");
-    for (std::int32_t b : {r.w_bits, r.a_bits})
-      if (b < 2 || b > 8) fail(std::to_string(b) + " bits outside 2..8");
-    if (!std::isfinite(r.latency_ms) || r.latency_ms < 0) fail("latency " + std::to_string(r.latency_ms) + " ms is invalid");
-    if (!std::isfinite(r.energy_mj) || r.energy_mj < 0) fail("energy " + std::to_string(r.energy_mj) + " mJ is invalid");
-    if (!seen.insert(shape_row(r)).second) fail("the same layer shape and bits appear twice");
-  }
-}
-
 void write_cost_table(const std::string& path, const CostTableData& table) {
   check_cost_records(table.rows, path);
   const auto n = static_cast<std::int64_t>(table.rows.size());
@@ -44,7 +13,7 @@ void write_cost_table(const std::string& path, const CostTableData& table) {
   std::vector<double> latency, energy;
   std::vector<std::string> layers;
   for (const CostRecord& r : table.rows) {
-    for (std::int32_t v : shape_row(r)) shapes.push_back(v);
+    for (std::int32_t v : cost_shape_row(r)) shapes.push_back(v);
     latency.push_back(r.latency_ms);
     energy.push_back(r.energy_mj);
     layers.push_back(r.layer);

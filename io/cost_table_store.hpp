@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "base/cost_records.hpp"
+
 namespace apq {
 
 inline constexpr const char* kCostTableSchema = "apq-actors/cost-table";
@@ -22,31 +24,11 @@ inline constexpr const char* kCostShapeColumns =
     "type,in_channels,out_channels,kernel,stride,groups,in_size,out_size,w_bits,a_bits";
 inline constexpr int kCostShapeColumnCount = 10;
 
-struct CostRecord {
-  std::string layer;  // readable key (may be empty when read from a file without /layers)
-  std::int32_t type = 0;  // 0 conv, 1 depthwise, 2 linear
-  std::int32_t in_channels = 0, out_channels = 0, kernel = 1, stride = 1, groups = 1;
-  std::int32_t in_size = 1, out_size = 1, w_bits = 8, a_bits = 8;
-  double latency_ms = 0.0;
-  double energy_mj = 0.0;
-};
-
-struct CostTableData {
-  std::string source;       // "bitfusion-model", "host-measured", or the user's name for it
-  std::string description;  // constants or measurement conditions
-  std::vector<CostRecord> rows;
-};
-
 // Validates every row (see check_cost_records) and writes the file atomically: an existing file
 // is replaced only by a complete one.
 void write_cost_table(const std::string& path, const CostTableData& table);
 // Throws std::runtime_error "<path>: ..." for a foreign file, a newer schema, inconsistent
 // dataset sizes, or an invalid row.
 CostTableData read_cost_table(const std::string& path);
-
-// Throws std::invalid_argument "<context>: row <i> (<layer>): <problem>" for a type outside 0..2,
-// non-positive sizes, bits outside 2..8, channels not divisible by groups, a latency or energy
-// that is negative or not finite, or a key (shape and bits) that appears twice.
-void check_cost_records(const std::vector<CostRecord>& rows, const std::string& context);
 
 }  // namespace apq

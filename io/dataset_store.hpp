@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "io/eval_score.hpp"
+#include "base/eval_score.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/item_columns.hpp"
 #include "io/run_meta.hpp"

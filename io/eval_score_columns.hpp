@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "io/eval_score.hpp"
+#include "base/eval_score.hpp"
 #include "io/item_columns.hpp"
 
 namespace apq {

@@ -1,6 +1,5 @@
-// Named float arrays (model weights, optimizer state) stored in an HDF5 group without LibTorch:
-// one float32 dataset per array, with the array's shape. This is how torch-free code (actors,
-// checkpoints) saves and restores tensors that kernels/ converts to and from at::Tensor.
+// Named float arrays (base/named_arrays.hpp) stored in an HDF5 group: one float32 dataset per
+// array, with the array's shape.
 //
 // Layout: all arrays are direct members of one group, in write order (creation order is tracked,
 // so read_named_arrays returns them in the order written). Names are kept flat: '/' and '%' in a
@@ -11,16 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "base/named_arrays.hpp"
 #include "io/hdf5_file.hpp"
 
 namespace apq {
-
-struct NamedArray {
-  std::string name;
-  std::vector<std::int64_t> shape;  // {} is a scalar
-  std::vector<float> values;        // row-major, product(shape) values
-};
-using NamedArrays = std::vector<NamedArray>;
 
 std::string escape_array_name(const std::string& name);
 std::string unescape_array_name(const std::string& stored);

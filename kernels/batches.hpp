@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "io/image_data.hpp"
+#include "base/image_set.hpp"
 
 namespace apq {
 

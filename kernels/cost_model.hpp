@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "io/cost_table_store.hpp"
+#include "base/cost_records.hpp"
 #include "kernels/costs.hpp"
 #include "kernels/layer_shapes.hpp"
 #include "kernels/search_space.hpp"

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "io/eval_score.hpp"
+#include "base/eval_score.hpp"
 
 namespace apq {
 

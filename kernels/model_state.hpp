@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "io/named_arrays.hpp"
+#include "base/named_arrays.hpp"
 #include "kernels/nesterov_sgd.hpp"
 
 namespace apq {

@@ -13,7 +13,7 @@
 #include <memory>
 #include <vector>
 
-#include "io/named_arrays.hpp"
+#include "base/named_arrays.hpp"
 #include "kernels/encoding.hpp"
 #include "kernels/predictor_metrics.hpp"
 

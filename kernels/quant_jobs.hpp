@@ -5,7 +5,7 @@
 #pragma once
 #include <cstdint>
 
-#include "io/image_data.hpp"
+#include "base/image_set.hpp"
 #include "kernels/search_space.hpp"
 #include "kernels/supernet_jobs.hpp"
 

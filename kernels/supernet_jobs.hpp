@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "io/checkpoint_store.hpp"
-#include "io/eval_score.hpp"
-#include "io/image_data.hpp"
-#include "io/named_arrays.hpp"
+#include "base/checkpoint.hpp"
+#include "base/eval_score.hpp"
+#include "base/image_set.hpp"
+#include "base/named_arrays.hpp"
 #include "kernels/search_space.hpp"
 
 namespace apq {

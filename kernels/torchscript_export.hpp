@@ -13,7 +13,7 @@
 #pragma once
 #include <string>
 
-#include "io/named_arrays.hpp"
+#include "base/named_arrays.hpp"
 #include "kernels/search_space.hpp"
 
 namespace apq {

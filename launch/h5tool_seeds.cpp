@@ -1,10 +1,9 @@
 // apq-h5 seeds: the seed spread of joint search against its baselines over runs that differ in the
 // run seed (each with its own supernet, datasets and predictor), from their report.h5 files.
-#include <map>
-#include <sstream>
 #include <stdexcept>
 
 #include "io/run_meta.hpp"
+#include "launch/config_inputs.hpp"
 #include "launch/h5tool_commands.hpp"
 #include "launch/h5tool_common.hpp"
 #include "launch/method_comparison.hpp"
@@ -15,35 +14,18 @@ namespace {
 
 std::string signed_number(double v) { return (v >= 0 ? "+" : "") + fixed(v, 2); }
 
-// "section.key" -> value of a resolved config, without what may differ between the runs of a seed
-// spread: the run keys (seed, run-dir, ...) and the search and report sections (each scenario's).
-std::map<std::string, std::string> upstream_keys(const std::string& config) {
-  std::map<std::string, std::string> out;
-  std::istringstream lines(config);
-  std::string line, section;
-  while (std::getline(lines, line)) {
-    if (line.size() > 2 && line.front() == '[' && line.back() == ']') {
-      section = line.substr(1, line.size() - 2);
-      continue;
-    }
-    const auto eq = line.find(" = ");
-    if (eq == std::string::npos || section.empty() || section == "run" || section == "search" || section == "report") continue;
-    out[section + "." + line.substr(0, eq)] = line.substr(eq + 3);
-  }
-  return out;
-}
-
-// Throws unless the two runs' configs agree on everything upstream of the search.
+// The runs of a seed spread differ only in the run seed: each config's inputs upstream of the
+// search (its data, space, training, collection, predictor, cost table and finalize settings,
+// without checkpoint and progress intervals) must agree. Budgets and search settings may differ:
+// each scenario is compared with its own kind.
 void check_same_experiment(const std::string& a_path, const ReportFile& a, const std::string& b_path, const ReportFile& b) {
-  auto ka = upstream_keys(a.meta.config), kb = upstream_keys(b.meta.config);
-  for (const auto& [key, value] : kb) ka.emplace(key, "(unset)");
-  for (const auto& [key, value] : ka) {
-    const auto it = kb.find(key);
-    const std::string other = it == kb.end() ? "(unset)" : it->second;
-    if (other != value)
-      throw std::invalid_argument(a_path + " and " + b_path + " differ in " + key + " (" + value + " vs " + other +
-                                  "): a seed spread compares runs that differ only in the seed");
-  }
+  FileInputs upstream = predictor_inputs();
+  upstream.sections.insert(upstream.sections.end(), {"cost", "finalize"});
+  upstream.with_seed = false;
+  const auto d = config_difference(inputs_of(a.meta.config, upstream), inputs_of(b.meta.config, upstream));
+  if (d)
+    throw std::invalid_argument(a_path + " and " + b_path + " differ in " + d->key + " (" + d->first + " vs " +
+                                d->second + "): a seed spread compares runs that differ only in the seed");
 }
 
 }  // namespace

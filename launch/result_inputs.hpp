@@ -8,28 +8,11 @@
 // setting is another scenario, not a refusal; a changed [finalize] for the same one is refused.
 #pragma once
 #include <string>
-#include <vector>
 
+#include "launch/config_inputs.hpp"
 #include "launch/run_context.hpp"
 
 namespace apq {
-
-// What decides a file: config sections, less the keys that do not change its contents.
-struct FileInputs {
-  std::vector<std::string> sections;
-  std::vector<std::string> ignored;  // "section.key"
-};
-FileInputs fp_dataset_inputs();
-FileInputs quant_dataset_inputs();
-FileInputs predictor_inputs();
-FileInputs search_inputs();
-FileInputs final_inputs();
-
-// The top-level seed and the inputs' keys of a resolved config, as text.
-std::string inputs_of(const std::string& resolved_config, const FileInputs& inputs);
-
-// "" when they agree, else "[search] latency-ms: 0.2 in this run, 0.11 in the file".
-std::string first_difference(const std::string& here, const std::string& stored);
 
 // Throws std::runtime_error (one line) when `path` exists and its recorded config differs from
 // `resolved_config` in `inputs`.

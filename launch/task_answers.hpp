@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "actors/payload.hpp"
-#include "io/eval_score.hpp"
+#include "base/eval_score.hpp"
 #include "io/named_arrays.hpp"
 
 namespace apq {

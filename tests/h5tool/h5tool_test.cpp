@@ -214,7 +214,8 @@ TEST_F(H5Tool, SeedsShowsJointAgainstEachBaselinePerRunSeed) {
     write_report(scratch.file(dir + "/report.h5"), f);
   };
   report("a", 1, 0.8300, 0.8250);
-  report("b", 2, 0.8400, 0.8410);
+  // Checkpoint and progress intervals and the search settings may differ between the runs.
+  report("b", 2, 0.8400, 0.8410, "[space]\nbits = 4,6,8\n[train]\ncheckpoint-every = 7\n[search]\nlatency-ms = 0.2\n");
   const Result r = tool("seeds " + scratch.file("a") + " " + scratch.file("b/report.h5"));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("Seed spread over 2 runs (seeds 1 2)"), std::string::npos) << r.out;
@@ -234,7 +235,7 @@ TEST_F(H5Tool, SeedsShowsJointAgainstEachBaselinePerRunSeed) {
   const Result other = tool("seeds " + scratch.file("a") + " " + scratch.file("d"));
   EXPECT_EQ(other.status, 2);
   EXPECT_EQ(other.err, "apq-h5: error: " + scratch.file("a") + " and " + scratch.file("d") +
-                           " differ in space.bits (4,6,8 vs 4,8): a seed spread compares runs that differ only in the seed\n");
+                           " differ in [space] bits (4,6,8 vs 4,8): a seed spread compares runs that differ only in the seed\n");
   const Result one = tool("seeds " + scratch.file("a"));
   EXPECT_EQ(one.status, 2);
   EXPECT_EQ(one.err, "apq-h5: error: seeds needs two or more run directories (or report.h5 files)\n");

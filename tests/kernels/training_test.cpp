@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "io/checkpoint_store.hpp"
 #include "kernels/model_state.hpp"
 #include "kernels/supernet_training.hpp"
 #include "supernet_test_data.hpp"

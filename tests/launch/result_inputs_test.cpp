@@ -35,5 +35,22 @@ TEST(ResultInputs, NameTheFirstKeyThatDiffers) {
             std::string::npos);
 }
 
+// A seed spread compares runs that differ in the seed alone: without the seed, two reseeded
+// configs agree, and the first other difference names its key and both values.
+TEST(ResultInputs, WithoutTheSeedOnlyOtherKeysDiffer) {
+  const std::string reseeded = std::string(kConfig).replace(std::string(kConfig).find("seed = 3"), 8, "seed = 4");
+  FileInputs upstream = predictor_inputs();
+  upstream.with_seed = false;
+  EXPECT_FALSE(config_difference(inputs_of(reseeded, upstream), inputs_of(kConfig, upstream)));
+  EXPECT_TRUE(config_difference(inputs_of(reseeded, predictor_inputs()), inputs_of(kConfig, predictor_inputs())));
+  std::string other = reseeded;
+  other.replace(other.find("phase-steps = 1,2"), 17, "phase-steps = 1,3");
+  const auto d = config_difference(inputs_of(other, upstream), inputs_of(kConfig, upstream));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->key, "[train] phase-steps");
+  EXPECT_EQ(d->first, "1,3");
+  EXPECT_EQ(d->second, "1,2");
+}
+
 }  // namespace
 }  // namespace apq

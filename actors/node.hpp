@@ -1,5 +1,5 @@
 // One rank of the job: its CAF actor system, its MPI transport and gateway, and the actors
-// registered by name. Typical use (launch/ does the MPI and process set-up):
+// registered by name. Typical use (app/ does the MPI and process set-up):
 //   Node node(MPI_COMM_WORLD, provided_thread_level);
 //   for (auto& a : layout.workers_on(node.rank())) node.add(a.name, spawn_worker(...));
 //   node.start();

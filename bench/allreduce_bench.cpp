@@ -1,4 +1,4 @@
-// What data-parallel training pays per step for its gradient all-reduce (launch/stage_train.cpp:
+// What data-parallel training pays per step for its gradient all-reduce (pipeline/stage_train.cpp:
 // one MPI_Allreduce(MPI_SUM) in place over every gradient, as floats), against message size and
 // rank count: the input docs/SCALING.md projects training's efficiency from. In one run:
 //   allreduce  MPI_Allreduce in place on S floats, median of the repetitions (a barrier before each);

@@ -14,14 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "app/process.hpp"
+#include "bench/median_subnet.hpp"
 #include "kernels/bn_calibration.hpp"
 #include "kernels/compute_threads.hpp"
 #include "kernels/evaluation.hpp"
 #include "kernels/folded_subnet.hpp"
 #include "kernels/subnet.hpp"
 #include "kernels/supernet.hpp"
-#include "bench/median_subnet.hpp"
-#include "launch/process.hpp"
 
 namespace {
 

@@ -21,6 +21,9 @@
 #include <unistd.h>
 #include <vector>
 
+#include "app/process.hpp"
+#include "base/rng.hpp"
+#include "bench/median_subnet.hpp"
 #include "io/final_store.hpp"
 #include "kernels/bn_calibration.hpp"
 #include "kernels/compute_threads.hpp"
@@ -28,11 +31,8 @@
 #include "kernels/folded_subnet.hpp"
 #include "kernels/model_state.hpp"
 #include "kernels/quant_subnet.hpp"
-#include "base/rng.hpp"
 #include "kernels/supernet.hpp"
-#include "bench/median_subnet.hpp"
-#include "launch/final_models.hpp"
-#include "launch/process.hpp"
+#include "pipeline/final_models.hpp"
 
 namespace {
 
@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
                            std::to_string(steps);
   const auto plain = run_python("/usr/bin/python3 " + script + args);
   // Tuned: channels_last, and glibc malloc kept from returning large blocks to the system after
-  // every op (the settings this project's processes use, launch/process.cpp).
+  // every op (the settings this project's processes use, app/process.cpp).
   const auto tuned = run_python("env MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 "
                                 "MALLOC_TOP_PAD_=67108864 /usr/bin/python3 " + script + args + " --channels-last");
   const auto second = measure();

@@ -9,11 +9,11 @@
 #include <cstdlib>
 #include <string>
 
+#include "app/process.hpp"
 #include "io/image_data.hpp"
 #include "kernels/evaluation.hpp"
 #include "kernels/quant_subnet.hpp"
 #include "kernels/supernet.hpp"
-#include "launch/process.hpp"
 
 using namespace apq;
 

@@ -13,13 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "app/process.hpp"
 #include "io/image_data.hpp"
 #include "kernels/bitfusion_model.hpp"
 #include "kernels/cost_model.hpp"
 #include "kernels/host_latency.hpp"
 #include "kernels/quant_subnet.hpp"
 #include "kernels/supernet.hpp"
-#include "launch/process.hpp"
 
 using namespace apq;
 

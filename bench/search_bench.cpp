@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <string>
 
+#include "app/process.hpp"
 #include "kernels/bitfusion_model.hpp"
 #include "kernels/compute_threads.hpp"
 #include "kernels/cost_model.hpp"
@@ -25,7 +26,6 @@
 #include "kernels/predictor.hpp"
 #include "kernels/staged_search.hpp"
 #include "kernels/synthetic_accuracy.hpp"
-#include "launch/process.hpp"
 
 using namespace apq;
 using Clock = std::chrono::steady_clock;

@@ -16,11 +16,11 @@
 #include <utility>
 #include <vector>
 
+#include "app/process.hpp"
 #include "kernels/compute_threads.hpp"
 #include "kernels/subnet.hpp"
 #include "kernels/supernet.hpp"
 #include "kernels/supernet_training.hpp"
-#include "launch/process.hpp"
 
 namespace {
 

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "actors/node.hpp"
-#include "launch/process.hpp"
+#include "app/process.hpp"
 
 using namespace apq::actors;
 using Clock = std::chrono::steady_clock;
@@ -323,7 +323,7 @@ NodeFigures measure_node(int rank, int provided, bool latency_only) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // The allocator settings of launch/process (docs/STACK.md): large buffers come from the
+  // The allocator settings of app/process (docs/STACK.md): large buffers come from the
   // heap and are reused instead of being mapped and faulted in for every message.
   apq::tune_allocator();
   int provided = 0, rank = 0, size = 0;

@@ -1,4 +1,4 @@
-# Every external dependency, found once. All come from Debian packages (launch/setup.sh).
+# Every external dependency, found once. All come from Debian packages (setup.sh).
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(MPI REQUIRED COMPONENTS C CXX)

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 
 namespace apq {
@@ -190,6 +191,18 @@ Costs CostModel::costs(const Arch& arch, const Policy& policy) const {
   }
   if (!has_table_) total.latency_ms = total.energy_mj = std::numeric_limits<double>::quiet_NaN();
   return total;
+}
+
+std::string budget_problem(const SearchSpace& space, const CostModel& costs, const Budget& budget) {
+  if (!budget.any()) return "";
+  const Arch smallest = space.smallest();
+  const int bits = space.spec().bits.front();
+  const Costs c = costs.costs(smallest, space.uniform_policy(smallest, bits));
+  if (budget.admits(c)) return "";
+  std::ostringstream out;
+  out << "nothing in the space fits within the budget (" << budget.describe() << "): the smallest architecture at "
+      << bits << " bits costs " << c.latency_ms << " ms, " << c.energy_mj << " mJ, " << c.bitops << " BitOps";
+  return out.str();
 }
 
 }  // namespace apq

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/cost_records.hpp"
-#include "kernels/costs.hpp"
+#include "base/costs.hpp"
 #include "kernels/layer_shapes.hpp"
 #include "kernels/search_space.hpp"
 
@@ -84,5 +84,9 @@ class CostModel {
   // dw_[slot][((k * nmid + mid) * nb + w) * nb + a].
   std::vector<std::vector<Costs>> pw_, dw_;
 };
+
+// "" when something in the space can meet the budget, else why not: the cheapest corner of the
+// space (smallest architecture at the lowest bits) already breaks it.
+std::string budget_problem(const SearchSpace& space, const CostModel& costs, const Budget& budget);
 
 }  // namespace apq

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/costs.hpp"
+#include "base/costs.hpp"
 #include "kernels/search_space.hpp"
 
 namespace apq {

@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels/predictor.hpp"
 #include "base/rng.hpp"
+#include "kernels/predictor.hpp"
 
 namespace apq {
 namespace {

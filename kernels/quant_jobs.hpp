@@ -1,4 +1,4 @@
-// Torch-free facade of quantization for actors/ and launch/: one quantized-accuracy work item
+// Torch-free facade of quantization for actors/ and pipeline/: one quantized-accuracy work item
 // (stage 3 of APQ) is extract arch from the supernet, apply the policy, calibrate (BN statistics,
 // then activation ranges), fine-tune briefly with fake quantization, evaluate top-1.
 // Implemented in kernels/quant_subnet.cpp. See docs/QUANTIZATION.md.

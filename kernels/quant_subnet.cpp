@@ -6,13 +6,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "base/rng.hpp"
 #include "kernels/evaluation.hpp"
 #include "kernels/model_state.hpp"
 #include "kernels/nesterov_sgd.hpp"
 #include "kernels/quant_jobs.hpp"
 #include "kernels/subnet_forward.hpp"
 #include "kernels/supernet.hpp"
-#include "base/rng.hpp"
 
 namespace apq {
 namespace {

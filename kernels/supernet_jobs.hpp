@@ -1,4 +1,4 @@
-// Torch-free facade of the supernet for actors/ and launch/: training with progressive
+// Torch-free facade of the supernet for actors/ and pipeline/: training with progressive
 // shrinking (data parallel through an all-reduce hook), checkpoints as NamedArrays, BN
 // re-calibration and evaluation of subnets. See docs/SUPERNET.md.
 #pragma once

@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels/model_state.hpp"
 #include "base/rng.hpp"
+#include "kernels/model_state.hpp"
 
 namespace apq {
 namespace {

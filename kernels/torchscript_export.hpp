@@ -1,6 +1,6 @@
 // A finalized network as a TorchScript file: `torch.jit.load(path)` opens it in plain Python
 // (python3-torch, no code from this project) and computes what the project's own quantized
-// evaluation computes. Torch-free header (launch/ writes the files; kernels/ builds them).
+// evaluation computes. Torch-free header (pipeline/ writes the files; kernels/ builds them).
 //
 // The module takes images as pixel values 0..255 ([N, C, H, W], uint8 or float) and returns
 // logits [N, classes]:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A run directory is a cache keyed by its config, with any number of search scenarios side by
-# side (launch/scenario.hpp). On a finished run: a new budget is a new scenario that runs only the
+# side (pipeline/scenario.hpp). On a finished run: a new budget is a new scenario that runs only the
 # search and finalize, in its own folder, leaving the first scenario's files untouched; rerunning
 # either config then redoes nothing; finalize alone for a scenario never searched is refused;
 # apq-h5 summary lists both; an earlier version's results (plain files at the top) are adopted.

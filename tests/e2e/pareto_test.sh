@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One search, every budget ([search] mode = pareto, launch/search_front.hpp). A finished tiny run
+# One search, every budget ([search] mode = pareto, pipeline/search_front.hpp). A finished tiny run
 # with no budget searches one front, stored once in fronts/; the front is non-dominated in what
 # the search ranks by (predicted mean - penalty x spread) against latency, and the scenario's
 # joint results are its best points. A second budget is answered from the same front with no new

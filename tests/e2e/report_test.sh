@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The report stage (launch/stage_report.cpp): a tiny run with two budgets gives report.h5 with the
+# The report stage (pipeline/stage_report.cpp): a tiny run with two budgets gives report.h5 with the
 # transfer curve (every count and seed, transferred and from scratch, beside the labels'
 # reliability) and every finalized network of both scenarios, and report.md with a table per
 # scenario holding every method, the verdict lines and three charts that parse as SVG. Rerunning

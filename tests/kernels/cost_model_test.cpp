@@ -7,9 +7,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "io/cost_table_store.hpp"
 #include "kernels/bitfusion_model.hpp"
 #include "kernels/host_latency.hpp"
-#include "io/cost_table_store.hpp"
 
 #include <cstdio>
 #include <unistd.h>

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "kernels/evolution.hpp"
 #include "base/rng.hpp"
+#include "kernels/evolution.hpp"
 #include "kernels/synthetic_accuracy.hpp"
 
 namespace apq {

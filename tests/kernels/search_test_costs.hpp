@@ -3,7 +3,7 @@
 // as simple monotone functions of MACs and BitOps (NOT a hardware model; the cost model is
 // kernels/cost_model.hpp). Cheap, like the real cost model's sum of lookups.
 #pragma once
-#include "kernels/costs.hpp"
+#include "base/costs.hpp"
 #include "kernels/search_space.hpp"
 
 namespace apq {

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "kernels/model_state.hpp"
 #include "base/rng.hpp"
+#include "kernels/model_state.hpp"
 #include "kernels/subnet.hpp"
 #include "kernels/supernet.hpp"
 #include "supernet_test_data.hpp"

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string>
 
-#include "io/image_data.hpp"
 #include "base/rng.hpp"
+#include "io/image_data.hpp"
 #include "kernels/search_space.hpp"
 
 namespace apq::test {

@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "base/rng.hpp"
 #include "kernels/batches.hpp"
 #include "kernels/model_state.hpp"
 #include "kernels/quant_subnet.hpp"
-#include "base/rng.hpp"
 #include "kernels/supernet.hpp"
 
 namespace apq {

@@ -1,4 +1,4 @@
-// Shared by the programs run under mpirun: MPI start-up for tests (launch/process.hpp does
+// Shared by the programs run under mpirun: MPI start-up for tests (app/process.hpp does
 // it for the real program) and a small failure collector. A failed check ends the job with
 // node.abort(...), so mpirun exits non-zero and ctest reports the failure.
 #pragma once

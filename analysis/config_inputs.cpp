@@ -1,0 +1,90 @@
+#include "analysis/config_inputs.hpp"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+namespace apq {
+namespace {
+
+// section -> (key -> value), from "[section]" headers and "key = value" lines.
+std::map<std::string, std::map<std::string, std::string>> parse_sections(const std::string& text) {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  std::string section;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    if (line.front() == '[' && line.back() == ']') {
+      section = line.substr(1, line.size() - 2);
+      continue;
+    }
+    const auto eq = line.find(" = ");
+    if (eq != std::string::npos) out[section][line.substr(0, eq)] = line.substr(eq + 3);
+  }
+  return out;
+}
+
+FileInputs with(FileInputs base, const std::vector<std::string>& sections) {
+  base.sections.insert(base.sections.end(), sections.begin(), sections.end());
+  return base;
+}
+
+}  // namespace
+
+// Checkpoint and progress intervals never change a result; a dataset's own sample count only
+// says how far it is filled (a larger count continues it).
+FileInputs fp_dataset_inputs() {
+  return {{"data", "space", "train", "collect-fp"}, {"train.checkpoint-every", "train.progress-every", "collect-fp.samples"}};
+}
+FileInputs quant_dataset_inputs() {
+  return {{"data", "space", "train", "collect-quant"},
+          {"train.checkpoint-every", "train.progress-every", "collect-quant.samples"}};
+}
+FileInputs predictor_inputs() {
+  return {{"data", "space", "train", "collect-fp", "collect-quant", "predictor"},
+          {"train.checkpoint-every", "train.progress-every"}};
+}
+FileInputs search_inputs() { return with(predictor_inputs(), {"cost", "search"}); }
+FileInputs final_inputs() { return with(search_inputs(), {"finalize"}); }
+
+std::string inputs_of(const std::string& resolved_config, const FileInputs& inputs) {
+  const auto parsed = parse_sections(resolved_config);
+  std::ostringstream out;
+  const auto top = parsed.find("");
+  if (inputs.with_seed && top != parsed.end() && top->second.count("seed"))
+    out << "seed = " << top->second.at("seed") << "\n";
+  for (const auto& name : inputs.sections) {
+    out << "\n[" << name << "]\n";
+    const auto it = parsed.find(name);
+    if (it == parsed.end()) continue;
+    for (const auto& [key, value] : it->second)
+      if (std::find(inputs.ignored.begin(), inputs.ignored.end(), name + "." + key) == inputs.ignored.end())
+        out << key << " = " << value << "\n";
+  }
+  return out.str();
+}
+
+std::optional<ConfigDifference> config_difference(const std::string& first, const std::string& second) {
+  const auto a = parse_sections(first), b = parse_sections(second);
+  const auto value = [](const auto& sections, const std::string& section, const std::string& key) {
+    const auto s = sections.find(section);
+    if (s == sections.end()) return std::string("(none)");
+    const auto k = s->second.find(key);
+    return k == s->second.end() ? std::string("(none)") : k->second;
+  };
+  for (const auto* side : {&a, &b})
+    for (const auto& [section, keys] : *side)
+      for (const auto& [key, ignored] : keys) {
+        std::string mine = value(a, section, key), theirs = value(b, section, key);
+        if (mine != theirs)
+          return ConfigDifference{(section.empty() ? "" : "[" + section + "] ") + key, std::move(mine), std::move(theirs)};
+      }
+  return std::nullopt;
+}
+
+std::string first_difference(const std::string& here, const std::string& stored) {
+  const auto d = config_difference(here, stored);
+  return d ? d->key + ": " + d->first + " in this run, " + d->second + " in the file" : "";
+}
+
+}  // namespace apq

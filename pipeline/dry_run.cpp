@@ -1,0 +1,150 @@
+#include "pipeline/dry_run.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include "kernels/layer_shapes.hpp"
+#include "kernels/search_space.hpp"
+#include "pipeline/scenario.hpp"
+
+namespace apq {
+namespace {
+
+// Training a conv net costs about 3x its forward pass (forward, input and weight gradients).
+constexpr double kTrainFactor = 3.0;
+// Effective CPU rate assumed for the time estimate: measured on this project's 2-core machines
+// (LibTorch CPU, channels-last MobileNetV2 blocks at 28x28), per thread.
+constexpr double kFlopsPerThread = 5.0e9;
+
+struct NetSize {
+  double macs = 0, weights = 0, largest_activation = 0;
+};
+
+NetSize size_of(const SearchSpace& space, const Arch& arch) {
+  NetSize n;
+  for (const Layer& l : network_layers(space, arch, space.uniform_policy(arch, 8))) {
+    n.macs += l.macs();
+    n.weights += layer_weights(l.shape);
+    n.largest_activation = std::max(n.largest_activation, double(l.shape.out_channels) * l.shape.out_size * l.shape.out_size);
+  }
+  return n;
+}
+
+std::string si(double v) {
+  const char* units[] = {"", "k", "M", "G", "T", "P", "E"};
+  int u = 0;
+  while (std::fabs(v) >= 1000 && u < 6) v /= 1000, ++u;
+  std::ostringstream out;
+  out << std::setprecision(3) << v << units[u];
+  return out.str();
+}
+
+// log10 of the number of distinct (architecture, policy) pairs.
+double log10_space(const SearchSpace& space) {
+  const double bits4 = 4 * std::log10(double(space.spec().bits.size()));
+  const double kernels = std::log10(double(space.spec().kernels.size()));
+  double total = 0;
+  for (int s = 0; s < space.num_stages(); ++s) {
+    double stage = 0;  // sum over depths of the product over active blocks
+    for (int d : space.spec().stages[s].depths) {
+      double blocks = 0;
+      for (int j = 0; j < d; ++j)
+        blocks += kernels + std::log10(double(space.slots()[space.first_slot(s) + j].mid_choices.size())) + bits4;
+      stage += std::pow(10.0, blocks);
+    }
+    total += std::log10(stage);
+  }
+  return total;
+}
+
+}  // namespace
+
+std::string dry_run_plan(const RunOptions& o, int ranks) {
+  const SearchSpace space(o.space);
+  const PipelineOptions& p = o.pipeline;
+  const int threads = o.threads > 0 ? o.threads : 1;
+  const int workers = ranks * p.runtime.workers_per_rank;
+  const int islands = p.search.islands > 0 ? p.search.islands : ranks;
+  const NetSize big = size_of(space, space.largest());
+  const NetSize small = size_of(space, space.smallest());
+  const double mean_macs = (big.macs + small.macs) / 2;
+
+  std::ostringstream out;
+  out << std::setprecision(3);
+  out << "apq-actors dry run: " << o.config_name << " (valid)\n";
+  out << "  run dir " << o.run_dir << ", stage " << o.stage << ", seed " << o.seed << "\n";
+  const std::string scenario = scenario_name(o.resolved_config);
+  out << "  search scenario " << scenario << " (its results in " << o.run_dir << "/" << scenario_folder(scenario) << "/)\n";
+  out << "ranks and roles (" << ranks << " rank(s), " << (o.threads > 0 ? std::to_string(o.threads) : "auto")
+      << " thread(s) each):\n";
+  out << "  coordinator, dataset writers, predictor trainer: rank 0\n";
+  out << "  supernet shards: every rank (" << ranks << ")\n";
+  out << "  workers (subnet evaluators, quantization fine-tuners): " << p.runtime.workers_per_rank << " per rank, " << workers
+      << " in all\n";
+  out << "  evolution islands: " << islands << ", island k on rank k mod " << ranks << "\n";
+  out << "search space: " << space.num_stages() << " stages, " << space.num_slots() << " block slots, about 10^"
+      << std::setprecision(4) << log10_space(space) << std::setprecision(3) << " (architecture, policy) pairs\n";
+  out << "  largest subnet " << si(big.weights) << " weights, " << si(big.macs) << " MACs/image; smallest "
+      << si(small.weights) << " weights, " << si(small.macs) << " MACs/image\n";
+
+  double total_flop = 0;
+  auto stage = [&](const std::string& name, const std::string& items, double flop) {
+    total_flop += flop;
+    out << "  " << std::left << std::setw(14) << name << std::right << items << ", ~" << si(flop) << "FLOP\n";
+  };
+  out << "stages:\n";
+  std::int64_t steps = 0;
+  for (auto s : p.train.phase_steps) steps += s;
+  const double train_images = double(steps) * p.train.batch_size;
+  // From the kernel phase on, each step also trains the largest subnet (in-place distillation)
+  // and, with the sandwich rule, the smallest.
+  const double extra_macs = p.train.train_smallest ? small.macs : 0.0;
+  stage("train", std::to_string(steps) + " steps x " + std::to_string(p.train.batch_size) + " images",
+        2 * kTrainFactor * train_images * (big.macs + mean_macs + extra_macs));
+  const auto& fp = p.collect_fp;
+  const double fp_images = fp.eval.calib_images + (fp.eval.eval_images > 0 ? fp.eval.eval_images : o.data.val_size);
+  stage("collect-fp", std::to_string(fp.samples) + " items", 2 * double(fp.samples) * fp_images * mean_macs);
+  const auto& q = p.collect_quant.job;
+  const double q_images = kTrainFactor * q.finetune_steps * q.batch_size + 2 * q.bn_images + q.calib_images +
+                          2 * (q.eval_images > 0 ? q.eval_images : o.data.val_size);
+  stage("collect-quant", std::to_string(p.collect_quant.samples) + " items", 2 * double(p.collect_quant.samples) * q_images * mean_macs);
+  const double generations = double(p.search.generations) * islands * 2;  // joint and staged
+  const double candidates = generations * (p.search.evolution.mutants + p.search.evolution.crossovers);
+  double predictor_macs = 0;
+  int prev = p.predictor.hidden.front();
+  for (std::size_t i = 1; i < p.predictor.hidden.size(); ++i) predictor_macs += double(prev) * p.predictor.hidden[i], prev = p.predictor.hidden[i];
+  stage("predictor",
+        "3 ensembles of " + std::to_string(p.predictor.members) + " predictors, hidden " +
+            std::to_string(p.predictor.hidden.size()) + " layers",
+        kTrainFactor * 2 * predictor_macs * (fp.samples + 2.0 * p.collect_quant.samples) * p.predictor.fp.max_epochs *
+            p.predictor.members);
+  stage("search", si(candidates) + " candidates scored", 2 * candidates * predictor_macs);
+  const auto& f = p.finalize.job;
+  const double f_images = kTrainFactor * f.finetune_steps * f.batch_size + 2 * f.bn_images + f.calib_images + o.data.val_size + 10000;
+  stage("finalize", std::to_string(p.finalize.top_k) + " items", 2 * double(p.finalize.top_k) * f_images * big.macs);
+  // The transfer curve: two single predictors per count (the training split always added) and seed.
+  const double curve_points = double(p.report.curve_pairs.size() + 1) * p.report.curve_seeds;
+  stage("report", si(curve_points) + " curve points x 2 predictors",
+        kTrainFactor * 2 * predictor_macs * 2 * curve_points * p.collect_quant.samples * p.predictor.quant.max_epochs);
+
+  const double bytes_weights = big.weights * 4 * 3;  // weights, gradients, momentum
+  const double bytes_data = double(o.data.train_size + o.data.val_size + 10000) * o.space.in_channels * o.space.image_size * o.space.image_size;
+  const double bytes_acts = double(p.train.batch_size) / p.train.micro_batches * big.largest_activation * 4 * 3 * 2 * space.num_slots();
+  out << "memory per rank: ~" << si(bytes_weights + bytes_data + bytes_acts + 400e6) << "B (data " << si(bytes_data)
+      << "B, supernet state " << si(bytes_weights) << "B, activations " << si(bytes_acts) << "B, runtime ~400MB)\n";
+  const double node_bytes = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  if (bytes_weights + bytes_data + bytes_acts > node_bytes / std::max(1, ranks))
+    out << "  warning: more than this node's memory per rank (" << si(node_bytes) << "B in all); the data loader holds the "
+        << "image sets in memory\n";
+  const double seconds = total_flop / (kFlopsPerThread * threads * ranks);
+  out << "estimated compute: " << si(total_flop) << "FLOP, about " << std::setprecision(2) << seconds / 60 << " min on "
+      << ranks << " rank(s) x " << threads << " thread(s) at an assumed " << si(kFlopsPerThread)
+      << "FLOP/s per thread (a rough guide; see docs/CONFIGS.md)\n";
+  return out.str();
+}
+
+}  // namespace apq

@@ -1,0 +1,143 @@
+// Stage 8: the top K searched candidates, and each baseline's best (search.baselines), are
+// extracted from the supernet, quantized with their policy, fine-tuned with the same recipe and
+// evaluated on the validation split and once on the test split, in parallel on the workers; rank 0
+// writes final.h5 and one TorchScript file per network (pipeline/final_models.hpp), and prints the
+// final table with the joint winner against each baseline.
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "analysis/accuracy_stats.hpp"
+#include "io/final_store.hpp"
+#include "io/search_store.hpp"
+#include "pipeline/final_models.hpp"
+#include "pipeline/search_baselines.hpp"
+#include "pipeline/stages.hpp"
+#include "pipeline/task_answers.hpp"
+#include "pipeline/work_plan.hpp"
+#include "pipeline/workbench.hpp"
+
+namespace apq {
+namespace {
+
+struct Finalist {
+  std::string method;
+  SearchResult candidate;
+};
+
+// The joint search's top K, then each baseline's one result (when search.baselines is on and the
+// method found one). A finalist's position in this list is its rank in final.h5.
+std::vector<Finalist> finalists(const RunContext& ctx) {
+  const std::string path = ctx.scenario_file("search.h5");
+  const SearchFile file = read_search(path);
+  auto results_of = [&](const std::string& method) -> const std::vector<SearchResult>* {
+    for (const auto& set : file.sets)
+      if (set.method == method && set.completed) return &set.results;
+    return nullptr;
+  };
+  const auto* joint = results_of("joint");
+  if (joint == nullptr) throw std::runtime_error(path + ": no joint search results (run the search stage first)");
+  std::vector<Finalist> out;
+  const int k = std::min<int>(ctx.pipeline().finalize.top_k, static_cast<int>(joint->size()));
+  for (int i = 0; i < k; ++i) out.push_back({"joint", joint->at(i)});
+  if (!ctx.pipeline().search.baselines) return out;
+  for (const auto& method : baseline_methods(*ctx.space)) {
+    const auto* found = results_of(method);
+    if (found == nullptr) throw std::runtime_error(path + ": no " + method + " baseline results (rerun the search stage)");
+    if (!found->empty()) out.push_back({method, found->front()});
+  }
+  return out;
+}
+
+// How the best joint winner compares with each measured baseline, on validation top-1 (which
+// decides; test is reported once, in the table).
+std::string comparison(const std::vector<FinalEntry>& entries) {
+  const FinalEntry* best_joint = nullptr;
+  for (const auto& e : entries)
+    if (e.method == "joint" && (best_joint == nullptr || e.val_accuracy > best_joint->val_accuracy)) best_joint = &e;
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2);
+  for (const auto& e : entries) {
+    if (e.method == "joint" || best_joint == nullptr) continue;
+    out << "\n  joint (rank " << best_joint->rank << ") vs " << e.method << ": validation " << 100 * best_joint->val_accuracy
+        << "% vs " << 100 * e.val_accuracy << "% (" << std::showpos << 100 * (best_joint->val_accuracy - e.val_accuracy)
+        << std::noshowpos << " +- "
+        << 100 * difference_se(best_joint->val_accuracy, best_joint->val_images, e.val_accuracy, e.val_images)
+        << " points, 1 SE on " << e.val_images << " images), test " << 100 * best_joint->test_accuracy << "% vs " << 100 * e.test_accuracy << "%";
+  }
+  return out.str();
+}
+
+void print_report(const RunContext& ctx) {
+  const FinalFile final_file = read_final(ctx.scenario_file("final.h5"), false);
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(4);
+  out << "finalize: the found (architecture, policy) pairs, fine-tuned with quantization:\n";
+  out << "  rank  method    predicted  +- spread  val top-1  val - predicted  test top-1  latency ms  energy mJ      BitOps\n";
+  for (const auto& e : final_file.entries)
+    out << "  " << std::setw(4) << e.rank << "  " << std::left << std::setw(8) << e.method << std::right << "  "
+        << std::setw(9) << e.predicted_accuracy << "  " << std::setw(9) << e.predicted_stddev << "  " << std::setw(9)
+        << e.val_accuracy << "  " << std::setw(15) << std::showpos << e.val_accuracy - e.predicted_accuracy
+        << std::noshowpos << "  " << std::setw(10) << e.test_accuracy << "  " << std::setw(10) << e.latency_ms << "  "
+        << std::setw(9) << e.energy_mj << "  " << std::setprecision(3) << std::scientific << std::setw(10) << e.bitops
+        << std::fixed << std::setprecision(4) << "\n";
+  if (!final_file.entries.empty()) {
+    const FinalEntry& best = final_file.entries.front();
+    out << "  best predicted: arch   " << best.arch << "\n                  policy " << best.policy;
+  }
+  out << comparison(final_file.entries);
+  say(ctx, out.str());
+}
+
+}  // namespace
+
+void finalize_stage(const RunContext& ctx, actors::Node& node) {
+  if (!ctx.leader()) return;
+  const std::string path = ctx.scenario_file("final.h5");
+  const std::vector<Finalist> candidates = finalists(ctx);
+  const int k = static_cast<int>(candidates.size());
+  const std::set<std::int32_t> done = final_ranks(path, ctx.meta);
+  struct DoneRanks {
+    const std::set<std::int32_t>& ranks;
+    bool contains(int id) const { return ranks.count(id) != 0; }
+  } on_disk{done};
+  std::vector<actors::WorkItem> items = plan_items(ctx, task::finalize, k, on_disk, [&](actors::WorkItem& item) {
+    item.arch = candidates.at(item.id).candidate.arch;
+    item.policy = candidates.at(item.id).candidate.policy;
+  });
+  run_items(ctx, node, task::finalize, std::move(items), k, [&](const actors::WorkResult& r, const actors::WorkItem&) {
+    if (r.status != actors::WorkStatus::ok) return;  // reported by run_items; a rerun retries it
+    const SearchResult& c = candidates.at(r.id).candidate;
+    FinalEntry e;
+    e.rank = static_cast<std::int32_t>(r.id);
+    e.method = candidates.at(r.id).method;
+    e.arch = c.arch;
+    e.policy = c.policy;
+    e.predicted_accuracy = c.predicted_accuracy;
+    e.predicted_stddev = c.predicted_stddev;
+    FinalAnswer answer = actors::read_payload<FinalAnswer>(r.answer);
+    e.val_accuracy = answer.val.top1;
+    e.test_accuracy = answer.test.top1;
+    e.val_images = answer.val.images;
+    e.test_images = answer.test.images;
+    e.state_dict = std::move(answer.weights);
+    e.input_mean = answer.input_mean;
+    e.input_stddev = answer.input_stddev;
+    const Arch arch = parse_arch(*ctx.space, c.arch);
+    e.blocks = final_blocks(*ctx.space, arch, parse_policy(*ctx.space, arch, c.policy));
+    e.latency_ms = c.latency_ms;
+    e.energy_mj = c.energy_mj;
+    e.bitops = c.bitops;
+    const QuantJobConfig& job = ctx.pipeline().finalize.job;
+    e.fine_tune_epochs = static_cast<std::int64_t>(job.finetune_steps) * job.batch_size / std::max(1, ctx.data.train.count);
+    add_final_entry(path, ctx.meta, e, ctx.data.val_indices);
+  });
+  const auto exported = export_final_models(ctx);
+  if (!exported.empty())
+    say(ctx, "finalize: " + std::to_string(exported.size()) + " networks exported for torch.jit.load to " +
+                 ctx.scenario_file("models") + "/<rank>-<method>.pt (forward: images 0..255 -> logits)");
+  print_report(ctx);
+}
+
+}  // namespace apq

@@ -1,0 +1,80 @@
+// The report stage, rank 0: the run's experiment in one place. The transfer curve
+// (pipeline/transfer_curve.hpp) is computed once per predictor inputs and [report] settings and
+// reused from report.h5 afterwards; every finalized scenario's final.h5 is gathered afresh each
+// time (cheap), so a report run after a new budget includes it. Writes report.h5, then report.md
+// with its charts (analysis/report_markdown.hpp).
+#include <algorithm>
+#include <filesystem>
+
+#include "analysis/report_markdown.hpp"
+#include "io/final_store.hpp"
+#include "io/hdf5_file.hpp"
+#include "io/report_store.hpp"
+#include "io/search_store.hpp"
+#include "pipeline/result_inputs.hpp"
+#include "pipeline/scenario.hpp"
+#include "pipeline/stages.hpp"
+#include "pipeline/transfer_curve.hpp"
+
+namespace fs = std::filesystem;
+
+namespace apq {
+namespace {
+
+FileInputs curve_inputs() {
+  FileInputs inputs = predictor_inputs();
+  inputs.sections.push_back("report");
+  return inputs;
+}
+
+// Every finalized network of every scenario in the run directory, scenarios by name.
+std::vector<ReportRow> finalized_rows(const RunContext& ctx) {
+  const fs::path folder = fs::path(ctx.options.run_dir) / "scenarios";
+  std::vector<std::string> names;
+  if (fs::is_directory(folder))
+    for (const auto& entry : fs::directory_iterator(folder))
+      if (h5::file_exists((entry.path() / "final.h5").string())) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  std::vector<ReportRow> rows;
+  for (const auto& name : names) {
+    const fs::path dir = folder / name;
+    const SearchFile search = read_search((dir / "search.h5").string());
+    const bool pareto = std::any_of(search.sets.begin(), search.sets.end(), [](const SearchSet& s) { return s.method == "pareto"; });
+    const SearchBudget& budget = search.budget;
+    for (const auto& e : read_final((dir / "final.h5").string(), false).entries)
+      rows.push_back({name, pareto ? "pareto" : "budget", budget.latency_ms, budget.energy_mj, budget.bitops, e.method, e.rank, e.predicted_accuracy,
+                      e.predicted_stddev, e.val_accuracy, e.test_accuracy, e.latency_ms, e.energy_mj, e.bitops, e.val_images,
+                      e.test_images});
+  }
+  return rows;
+}
+
+}  // namespace
+
+void report_stage(const RunContext& ctx) {
+  if (!ctx.leader()) return;
+  const std::string path = ctx.file("report.h5");
+  ReportFile report;
+  report.meta = ctx.meta;
+  bool reused = false;
+  if (h5::file_exists(path)) {
+    try {
+      const ReportFile old = read_report(path);
+      if (inputs_of(old.meta.config, curve_inputs()) == inputs_of(ctx.options.resolved_config, curve_inputs())) {
+        report.curve = old.curve;
+        reused = true;
+      }
+    } catch (const std::exception& e) {
+      say(ctx, std::string("report: ") + path + " is not readable (" + e.what() + "); computing it again");
+    }
+  }
+  const auto& o = ctx.pipeline().report;
+  if (reused) say(ctx, "report: the transfer curve in " + path + " is current, reusing it");
+  else report.curve = transfer_curve(ctx, o.curve_pairs, o.curve_seeds);
+  report.rows = finalized_rows(ctx);
+  write_report(path, report);
+  const std::string markdown = write_report_markdown(ctx.options.run_dir, report);
+  say(ctx, "report: " + markdown + " (" + std::to_string(report.rows.size()) + " finalized networks) and " + path + " written");
+}
+
+}  // namespace apq

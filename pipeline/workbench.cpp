@@ -1,0 +1,88 @@
+#include "pipeline/workbench.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+#include "actors/worker.hpp"
+#include "base/rng.hpp"
+#include "io/checkpoint_store.hpp"
+#include "kernels/quant_jobs.hpp"
+#include "pipeline/task_answers.hpp"
+
+namespace apq {
+
+SupernetHandle Workbench::supernet() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!net_.valid()) {
+    // Every item needs it: a missing, foreign, unfinished or mismatched supernet is no item's
+    // fault and no retry fixes it, so it stops the stage instead of failing items.
+    const std::string path = ctx_.file("supernet.h5");
+    try {
+      const auto checkpoint = load_checkpoint(path, ctx_.meta);
+      if (!checkpoint) throw std::runtime_error(path + ": no supernet yet (run the train stage first)");
+      if (!checkpoint->completed)
+        throw std::runtime_error(path + ": supernet training is not finished (rerun the train stage)");
+      net_ = load_supernet(ctx_.options.space, checkpoint->weights);
+    } catch (const std::exception& e) {
+      const std::string what = e.what();
+      throw actors::FatalWorkError(what.rfind(path, 0) == 0 ? what : path + ": " + what);
+    }
+  }
+  return net_;
+}
+
+std::uint64_t label_seed(const RunContext& ctx) { return derive_seed(ctx.options.seed, stream_tag("labels"), 0); }
+
+actors::WorkResult Workbench::run(const actors::WorkItem& item) {
+  const auto start = std::chrono::steady_clock::now();
+  const SupernetHandle net = supernet();
+  actors::WorkResult result;
+  if (item.task == task::collect_fp) result = collect_fp(item, net);
+  else if (item.task == task::collect_quant) result = collect_quant(item, net);
+  else if (item.task == task::finalize) result = finalize(item, net);
+  else throw std::invalid_argument("unknown work item task '" + item.task + "'");
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+actors::WorkResult Workbench::collect_fp(const actors::WorkItem& item, const SupernetHandle& net) {
+  const Arch arch = parse_arch(*ctx_.space, item.arch);
+  FpAnswer answer;
+  answer.score = score_subnet(net, arch, ctx_.data.train, ctx_.data.val, ctx_.pipeline().collect_fp.eval, label_seed(ctx_));
+  actors::WorkResult r;
+  r.answer = actors::make_payload(answer);
+  return r;
+}
+
+actors::WorkResult Workbench::collect_quant(const actors::WorkItem& item, const SupernetHandle& net) {
+  const Arch arch = parse_arch(*ctx_.space, item.arch);
+  const Policy policy = parse_policy(*ctx_.space, arch, item.policy);
+  const QuantJobConfig& job = ctx_.pipeline().collect_quant.job;
+  QuantAnswer answer;
+  answer.quant = score_quantized(net, arch, policy, ctx_.data.train, ctx_.data.val, job, label_seed(ctx_));
+  EvalOptions fp_eval;
+  fp_eval.calib_images = job.bn_images;
+  fp_eval.eval_images = job.eval_images;
+  answer.fp = score_subnet(net, arch, ctx_.data.train, ctx_.data.val, fp_eval, label_seed(ctx_));
+  actors::WorkResult r;
+  r.answer = actors::make_payload(answer);
+  return r;
+}
+
+actors::WorkResult Workbench::finalize(const actors::WorkItem& item, const SupernetHandle& net) {
+  const Arch arch = parse_arch(*ctx_.space, item.arch);
+  const Policy policy = parse_policy(*ctx_.space, arch, item.policy);
+  FinalQuantScore score = finalize_quantized(net, arch, policy, ctx_.data.train, ctx_.data.val, ctx_.data.test,
+                                             ctx_.pipeline().finalize.job, item.seed);
+  FinalAnswer answer;
+  answer.val = score.val;
+  answer.test = score.test;
+  answer.weights = std::move(score.weights);
+  answer.input_mean = score.input_mean;
+  answer.input_stddev = score.input_stddev;
+  actors::WorkResult r;
+  r.answer = actors::make_payload(answer);
+  return r;
+}
+
+}  // namespace apq

@@ -1,0 +1,56 @@
+// Which config keys decide a run file: the inputs text and the first difference it reports.
+#include "analysis/config_inputs.hpp"
+
+#include <gtest/gtest.h>
+
+namespace apq {
+namespace {
+
+const char* kConfig =
+    "run-dir = runs/a\nseed = 3\nthreads = 2\n\n[runtime]\nmax-attempts = 3\n\n[train]\ncheckpoint-every = 100\n"
+    "phase-steps = 1,2\n\n[collect-fp]\nsamples = 300\neval-images = 0\n\n[search]\nlatency-ms = 0.11\n";
+
+TEST(ConfigInputs, KeepTheSeedAndTheDecidingKeysOnly) {
+  const std::string fp = inputs_of(kConfig, fp_dataset_inputs());
+  EXPECT_NE(fp.find("seed = 3"), std::string::npos);
+  EXPECT_NE(fp.find("phase-steps = 1,2"), std::string::npos);
+  EXPECT_NE(fp.find("eval-images = 0"), std::string::npos);
+  for (const char* absent : {"run-dir", "threads", "max-attempts", "checkpoint-every", "samples", "latency-ms"})
+    EXPECT_EQ(fp.find(absent), std::string::npos) << absent;
+  const std::string search = inputs_of(kConfig, search_inputs());
+  EXPECT_NE(search.find("samples = 300"), std::string::npos);  // more samples, another predictor
+  EXPECT_NE(search.find("latency-ms = 0.11"), std::string::npos);
+}
+
+TEST(ConfigInputs, NameTheFirstKeyThatDiffers) {
+  std::string other = kConfig;
+  other.replace(other.find("latency-ms = 0.11"), 17, "latency-ms = 0.2");
+  EXPECT_EQ(first_difference(inputs_of(other, search_inputs()), inputs_of(kConfig, search_inputs())),
+            "[search] latency-ms: 0.2 in this run, 0.11 in the file");
+  EXPECT_EQ(first_difference(inputs_of(other, fp_dataset_inputs()), inputs_of(kConfig, fp_dataset_inputs())), "");
+  const std::string reseeded = std::string(kConfig).replace(std::string(kConfig).find("seed = 3"), 8, "seed = 4");
+  EXPECT_EQ(first_difference(inputs_of(reseeded, final_inputs()), inputs_of(kConfig, final_inputs())),
+            "seed: 4 in this run, 3 in the file");
+  EXPECT_NE(first_difference(inputs_of(kConfig, final_inputs()), inputs_of("", final_inputs())).find("(none) in the file"),
+            std::string::npos);
+}
+
+// A seed spread compares runs that differ in the seed alone: without the seed, two reseeded
+// configs agree, and the first other difference names its key and both values.
+TEST(ConfigInputs, WithoutTheSeedOnlyOtherKeysDiffer) {
+  const std::string reseeded = std::string(kConfig).replace(std::string(kConfig).find("seed = 3"), 8, "seed = 4");
+  FileInputs upstream = predictor_inputs();
+  upstream.with_seed = false;
+  EXPECT_FALSE(config_difference(inputs_of(reseeded, upstream), inputs_of(kConfig, upstream)));
+  EXPECT_TRUE(config_difference(inputs_of(reseeded, predictor_inputs()), inputs_of(kConfig, predictor_inputs())));
+  std::string other = reseeded;
+  other.replace(other.find("phase-steps = 1,2"), 17, "phase-steps = 1,3");
+  const auto d = config_difference(inputs_of(other, upstream), inputs_of(kConfig, upstream));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->key, "[train] phase-steps");
+  EXPECT_EQ(d->first, "1,3");
+  EXPECT_EQ(d->second, "1,2");
+}
+
+}  // namespace
+}  // namespace apq

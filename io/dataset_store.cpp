@@ -1,49 +1,54 @@
 #include "io/dataset_store.hpp"
 
-#include "io/eval_score_columns.hpp"
-
 #include <iostream>
 #include <stdexcept>
+
+#include "io/eval_score_columns.hpp"
 
 namespace apq {
 
 using h5::DType;
 
 namespace {
-std::vector<ColumnSpec> joined(std::vector<ColumnSpec> a, const std::vector<ColumnSpec>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
+
+RecordFields<FpRecord> fp_fields(std::int64_t arch_code_size) {
+  using R = FpRecord;
+  return joined(joined(RecordFields<R>{field("id", &R::id), field("arch", &R::arch),
+                                       code_field("arch_code", &R::arch_code, arch_code_size, "one-hot")},
+                       part_fields(eval_score_fields(), &R::score)),
+                RecordFields<R>{field("seconds", &R::seconds, "s")});
 }
+
+RecordFields<QuantRecord> quant_fields(std::int64_t arch_code_size, std::int64_t policy_code_size) {
+  using R = QuantRecord;
+  const auto kind = mapped_field<std::int32_t, R>(
+      "kind", "", [](const R& r) { return static_cast<std::int32_t>(r.kind); },
+      [](R& r, std::int32_t v) { r.kind = static_cast<QuantItemKind>(v); });
+  return joined(joined(RecordFields<R>{field("id", &R::id), field("arch", &R::arch),
+                                       code_field("arch_code", &R::arch_code, arch_code_size, "one-hot"),
+                                       field("policy", &R::policy),
+                                       code_field("policy_code", &R::policy_code, policy_code_size, "one-hot"), kind,
+                                       field("group", &R::group)},
+                       part_fields(eval_score_fields(), &R::score)),
+                RecordFields<R>{field("fp_accuracy", &R::fp_accuracy, "fraction"),
+                                field("bitops", &R::bitops, "bit operations"), field("latency_ms", &R::latency_ms, "ms"),
+                                field("energy_mj", &R::energy_mj, "mJ"), field("seconds", &R::seconds, "s")});
+}
+
+const RecordFields<FailedItem>& failed_fields() {
+  static const RecordFields<FailedItem> fields = {field("id", &FailedItem::id), field("reason", &FailedItem::reason)};
+  return fields;
+}
+
 }  // namespace
 
-std::vector<ColumnSpec> fp_item_columns(std::int64_t arch_code_size) {
-  return joined(joined({{"id", DType::i64, 0, ""},
-                        {"arch", DType::str, 0, ""},
-                        {"arch_code", DType::f32, arch_code_size, "one-hot"}},
-                       eval_score_columns()),
-                {{"seconds", DType::f64, 0, "s"}});
-}
+std::vector<ColumnSpec> fp_item_columns(std::int64_t arch_code_size) { return columns_of(fp_fields(arch_code_size)); }
 
 std::vector<ColumnSpec> quant_item_columns(std::int64_t arch_code_size, std::int64_t policy_code_size) {
-  return joined(
-      joined({{"id", DType::i64, 0, ""},
-          {"arch", DType::str, 0, ""},
-          {"arch_code", DType::f32, arch_code_size, "one-hot"},
-          {"policy", DType::str, 0, ""},
-          {"policy_code", DType::f32, policy_code_size, "one-hot"},
-          {"kind", DType::i32, 0, ""},
-          {"group", DType::i64, 0, ""}},
-         eval_score_columns()),
-      {{"fp_accuracy", DType::f64, 0, "fraction"},
-       {"bitops", DType::f64, 0, "bit operations"},
-       {"latency_ms", DType::f64, 0, "ms"},
-       {"energy_mj", DType::f64, 0, "mJ"},
-       {"seconds", DType::f64, 0, "s"}});
+  return columns_of(quant_fields(arch_code_size, policy_code_size));
 }
 
-std::vector<ColumnSpec> failed_columns() {
-  return {{"id", DType::i64, 0, ""}, {"reason", DType::str, 0, ""}};
-}
+std::vector<ColumnSpec> failed_columns() { return columns_of(failed_fields()); }
 
 // ---- DatasetWriter --------------------------------------------------------------------------
 
@@ -124,8 +129,7 @@ void DatasetWriter::append_failure(const FailedItem& failure) {
   require_space_to_append(path_);
   h5::Group failed = file_->open_group("failed");
   try {
-    failed.open_table("id").append<std::int64_t>({failure.id});
-    failed.open_table("reason").append_strings({failure.reason});
+    append_records(failed, failed_fields(), {failure});
   } catch (...) {
     repair_torn_rows(failed, failed_columns());
     throw;
@@ -149,25 +153,8 @@ void FpDatasetWriter::append(const FpRecord& r) {
 
 void FpDatasetWriter::sync() {
   if (pending_.empty()) return;
-  std::vector<std::int64_t> ids;
-  std::vector<std::string> archs;
-  std::vector<float> codes;
-  std::vector<EvalScore> scores;
-  std::vector<double> seconds;
-  for (const auto& r : pending_) {
-    ids.push_back(r.id);
-    archs.push_back(r.arch);
-    codes.insert(codes.end(), r.arch_code.begin(), r.arch_code.end());
-    scores.push_back(r.score);
-    seconds.push_back(r.seconds);
-  }
-  append_rows([&](h5::Group& items) {
-    items.open_table("id").append<std::int64_t>(ids);
-    items.open_table("arch").append_strings(archs);
-    items.open_table("arch_code").append<float>(codes);
-    append_eval_scores(items, scores);
-    items.open_table("seconds").append<double>(seconds);
-  });
+  const auto fields = fp_fields(arch_code_size_);
+  append_rows([&](h5::Group& items) { append_records(items, fields, pending_); });
   pending_.clear();
 }
 
@@ -190,42 +177,8 @@ void QuantDatasetWriter::append(const QuantRecord& r) {
 
 void QuantDatasetWriter::sync() {
   if (pending_.empty()) return;
-  std::vector<std::int64_t> ids, groups;
-  std::vector<std::string> archs, policies;
-  std::vector<float> arch_codes, policy_codes;
-  std::vector<std::int32_t> kinds;
-  std::vector<EvalScore> scores;
-  std::vector<double> fp_accuracy, bitops, latency, energy, seconds;
-  for (const auto& r : pending_) {
-    ids.push_back(r.id);
-    archs.push_back(r.arch);
-    arch_codes.insert(arch_codes.end(), r.arch_code.begin(), r.arch_code.end());
-    policies.push_back(r.policy);
-    policy_codes.insert(policy_codes.end(), r.policy_code.begin(), r.policy_code.end());
-    kinds.push_back(static_cast<std::int32_t>(r.kind));
-    groups.push_back(r.group);
-    scores.push_back(r.score);
-    fp_accuracy.push_back(r.fp_accuracy);
-    bitops.push_back(r.bitops);
-    latency.push_back(r.latency_ms);
-    energy.push_back(r.energy_mj);
-    seconds.push_back(r.seconds);
-  }
-  append_rows([&](h5::Group& items) {
-    items.open_table("id").append<std::int64_t>(ids);
-    items.open_table("arch").append_strings(archs);
-    items.open_table("arch_code").append<float>(arch_codes);
-    items.open_table("policy").append_strings(policies);
-    items.open_table("policy_code").append<float>(policy_codes);
-    items.open_table("kind").append<std::int32_t>(kinds);
-    items.open_table("group").append<std::int64_t>(groups);
-    append_eval_scores(items, scores);
-    items.open_table("fp_accuracy").append<double>(fp_accuracy);
-    items.open_table("bitops").append<double>(bitops);
-    items.open_table("latency_ms").append<double>(latency);
-    items.open_table("energy_mj").append<double>(energy);
-    items.open_table("seconds").append<double>(seconds);
-  });
+  const auto fields = quant_fields(arch_code_size_, policy_code_size_);
+  append_rows([&](h5::Group& items) { append_records(items, fields, pending_); });
   pending_.clear();
 }
 
@@ -239,12 +192,7 @@ std::int64_t width_of(const h5::Group& items, const std::string& name) {
 
 std::vector<FailedItem> read_failures(const h5::Group& root) {
   const h5::Group failed = root.open_group("failed");
-  const std::int64_t n = complete_rows(failed, failed_columns());
-  const auto ids = read_column<std::int64_t>(failed, "id", n);
-  const auto reasons = read_string_column(failed, "reason", n);
-  std::vector<FailedItem> out(static_cast<std::size_t>(n));
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = {ids[i], reasons[i]};
-  return out;
+  return read_records(failed, failed_fields(), complete_rows(failed, failed_columns()));
 }
 
 void require_kind(const RunFile& file, const std::string& kind) {
@@ -259,17 +207,12 @@ FpDataset read_fp_dataset(const std::string& path) {
   const RunFile file = RunFile::open_read(path);
   require_kind(file, run_kind::fp_dataset);
   const h5::Group items = file.open_group("items");
-  const auto columns = fp_item_columns(width_of(items, "arch_code"));
+  const auto fields = fp_fields(width_of(items, "arch_code"));
+  const auto columns = columns_of(fields);
   check_columns(items, columns);
-  const std::int64_t n = complete_rows(items, columns);
-  const auto ids = read_column<std::int64_t>(items, "id", n);
-  const auto archs = read_string_column(items, "arch", n);
-  const auto codes = read_code_column(items, "arch_code", n);
-  const auto scores = read_eval_scores(items, n);
-  const auto secs = read_column<double>(items, "seconds", n);
   FpDataset out;
   out.meta = read_run_meta(file);
-  for (std::size_t i = 0; i < ids.size(); ++i) out.records.push_back({ids[i], archs[i], codes[i], scores[i], secs[i]});
+  out.records = read_records(items, fields, complete_rows(items, columns));
   out.failed = read_failures(file);
   return out;
 }
@@ -278,41 +221,12 @@ QuantDataset read_quant_dataset(const std::string& path) {
   const RunFile file = RunFile::open_read(path);
   require_kind(file, run_kind::quant_dataset);
   const h5::Group items = file.open_group("items");
-  const auto columns = quant_item_columns(width_of(items, "arch_code"), width_of(items, "policy_code"));
+  const auto fields = quant_fields(width_of(items, "arch_code"), width_of(items, "policy_code"));
+  const auto columns = columns_of(fields);
   check_columns(items, columns);
-  const std::int64_t n = complete_rows(items, columns);
-  const auto ids = read_column<std::int64_t>(items, "id", n);
-  const auto archs = read_string_column(items, "arch", n);
-  const auto arch_codes = read_code_column(items, "arch_code", n);
-  const auto policies = read_string_column(items, "policy", n);
-  const auto policy_codes = read_code_column(items, "policy_code", n);
-  const auto kinds = read_column<std::int32_t>(items, "kind", n);
-  const auto groups = read_column<std::int64_t>(items, "group", n);
-  const auto scores = read_eval_scores(items, n);
-  const auto fp_acc = read_column<double>(items, "fp_accuracy", n);
-  const auto bitops = read_column<double>(items, "bitops", n);
-  const auto latency = read_column<double>(items, "latency_ms", n);
-  const auto energy = read_column<double>(items, "energy_mj", n);
-  const auto secs = read_column<double>(items, "seconds", n);
   QuantDataset out;
   out.meta = read_run_meta(file);
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    QuantRecord r;
-    r.id = ids[i];
-    r.arch = archs[i];
-    r.arch_code = arch_codes[i];
-    r.policy = policies[i];
-    r.policy_code = policy_codes[i];
-    r.kind = static_cast<QuantItemKind>(kinds[i]);
-    r.group = groups[i];
-    r.score = scores[i];
-    r.fp_accuracy = fp_acc[i];
-    r.bitops = bitops[i];
-    r.latency_ms = latency[i];
-    r.energy_mj = energy[i];
-    r.seconds = secs[i];
-    out.records.push_back(std::move(r));
-  }
+  out.records = read_records(items, fields, complete_rows(items, columns));
   out.failed = read_failures(file);
   return out;
 }

@@ -1,18 +1,12 @@
-// The columns of an EvalScore in a dataset's /items group: one field list that the writer and
-// the reader both use (accuracy, loss, images, and each half's images, correct count and loss).
+// The columns of an EvalScore in a dataset's /items group: accuracy, loss, images, and each
+// half's images, correct count and loss. Records that hold a score take these as their own
+// fields with part_fields(eval_score_fields(), &Record::score).
 #pragma once
-#include <cstdint>
-#include <vector>
-
 #include "base/eval_score.hpp"
-#include "io/item_columns.hpp"
+#include "io/record_fields.hpp"
 
 namespace apq {
 
-std::vector<ColumnSpec> eval_score_columns();
-// Appends one row per score to each of eval_score_columns() in `items` (one write per column).
-void append_eval_scores(h5::Group& items, const std::vector<EvalScore>& scores);
-// The first `rows` rows.
-std::vector<EvalScore> read_eval_scores(const h5::Group& items, std::int64_t rows);
+const RecordFields<EvalScore>& eval_score_fields();
 
 }  // namespace apq

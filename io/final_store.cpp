@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "io/item_columns.hpp"
+#include "io/record_fields.hpp"
 
 namespace apq {
 
@@ -11,21 +11,23 @@ using h5::DType;
 
 namespace {
 
-std::vector<ColumnSpec> report_columns() {
-  return {{"rank", DType::i32, 0, ""},
-          {"arch", DType::str, 0, ""},
-          {"policy", DType::str, 0, ""},
-          {"predicted_accuracy", DType::f64, 0, "fraction"},
-          {"val_accuracy", DType::f64, 0, "fraction"},
-          {"test_accuracy", DType::f64, 0, "fraction"},
-          {"latency_ms", DType::f64, 0, "ms"},
-          {"energy_mj", DType::f64, 0, "mJ"},
-          {"bitops", DType::f64, 0, "bit operations"},
-          {"fine_tune_epochs", DType::i64, 0, "epochs"},
-          {"predicted_stddev", DType::f64, 0, "fraction"},
-          {"method", DType::str, 0, ""},
-          {"val_images", DType::i64, 0, "images"},
-          {"test_images", DType::i64, 0, "images"}};
+const RecordFields<FinalEntry>& report_fields() {
+  using E = FinalEntry;
+  static const RecordFields<E> fields = {field("rank", &E::rank),
+                                         field("arch", &E::arch),
+                                         field("policy", &E::policy),
+                                         field("predicted_accuracy", &E::predicted_accuracy, "fraction"),
+                                         field("val_accuracy", &E::val_accuracy, "fraction"),
+                                         field("test_accuracy", &E::test_accuracy, "fraction"),
+                                         field("latency_ms", &E::latency_ms, "ms"),
+                                         field("energy_mj", &E::energy_mj, "mJ"),
+                                         field("bitops", &E::bitops, "bit operations"),
+                                         field("fine_tune_epochs", &E::fine_tune_epochs, "epochs"),
+                                         field("predicted_stddev", &E::predicted_stddev, "fraction"),
+                                         field("method", &E::method),
+                                         field("val_images", &E::val_images, "images"),
+                                         field("test_images", &E::test_images, "images")};
+  return fields;
 }
 
 const std::vector<std::string> kBlockColumns = {"slot",         "stage",     "kernel",    "in_channels",
@@ -91,23 +93,9 @@ void write_final(const std::string& path, const RunMeta& meta, const std::vector
                  const std::vector<std::int32_t>& val_indices) {
   h5::File file = h5::File::create(path);
   stamp_run_file(file, run_kind::final_models, meta);
-  create_columns(file, "report", report_columns());
+  create_columns(file, "report", columns_of(report_fields()));
   h5::Group report = file.open_group("report");
-  using E = FinalEntry;
-  append_field(report, "rank", entries, [](const E& e) { return e.rank; });
-  append_field(report, "arch", entries, [](const E& e) { return e.arch; });
-  append_field(report, "policy", entries, [](const E& e) { return e.policy; });
-  append_field(report, "predicted_accuracy", entries, [](const E& e) { return e.predicted_accuracy; });
-  append_field(report, "val_accuracy", entries, [](const E& e) { return e.val_accuracy; });
-  append_field(report, "test_accuracy", entries, [](const E& e) { return e.test_accuracy; });
-  append_field(report, "latency_ms", entries, [](const E& e) { return e.latency_ms; });
-  append_field(report, "energy_mj", entries, [](const E& e) { return e.energy_mj; });
-  append_field(report, "bitops", entries, [](const E& e) { return e.bitops; });
-  append_field(report, "fine_tune_epochs", entries, [](const E& e) { return e.fine_tune_epochs; });
-  append_field(report, "predicted_stddev", entries, [](const E& e) { return e.predicted_stddev; });
-  append_field(report, "method", entries, [](const E& e) { return e.method; });
-  append_field(report, "val_images", entries, [](const E& e) { return e.val_images; });
-  append_field(report, "test_images", entries, [](const E& e) { return e.test_images; });
+  append_records(report, report_fields(), entries);
   if (!val_indices.empty()) file.write("val_indices", {static_cast<std::int64_t>(val_indices.size())}, val_indices);
   file.create_group("models");
   for (const auto& e : entries) write_model(file, e);
@@ -143,44 +131,12 @@ FinalFile read_final(const std::string& path, bool with_weights) {
   FinalFile out;
   out.meta = read_run_meta(file);
   const h5::Group r = file.open_group("report");
-  const auto columns = report_columns();
+  const auto columns = columns_of(report_fields());
   check_columns(r, columns);
-  const std::int64_t n = complete_rows(r, columns);
-  const auto rank = read_column<std::int32_t>(r, "rank", n);
-  const auto arch = read_string_column(r, "arch", n);
-  const auto policy = read_string_column(r, "policy", n);
-  const auto pred = read_column<double>(r, "predicted_accuracy", n);
-  const auto val = read_column<double>(r, "val_accuracy", n);
-  const auto test = read_column<double>(r, "test_accuracy", n);
-  const auto latency = read_column<double>(r, "latency_ms", n);
-  const auto energy = read_column<double>(r, "energy_mj", n);
-  const auto bitops = read_column<double>(r, "bitops", n);
-  const auto epochs = read_column<std::int64_t>(r, "fine_tune_epochs", n);
-  const auto spread = read_column<double>(r, "predicted_stddev", n);
-  const auto method = read_string_column(r, "method", n);
-  const auto val_images = read_column<std::int64_t>(r, "val_images", n);
-  const auto test_images = read_column<std::int64_t>(r, "test_images", n);
+  out.entries = read_records(r, report_fields(), complete_rows(r, columns));
   if (file.exists("val_indices")) out.val_indices = file.read<std::int32_t>("val_indices");
   const h5::Group models = file.open_group("models");
-  for (std::size_t i = 0; i < rank.size(); ++i) {
-    FinalEntry e;
-    e.rank = rank[i];
-    e.arch = arch[i];
-    e.policy = policy[i];
-    e.predicted_accuracy = pred[i];
-    e.val_accuracy = val[i];
-    e.test_accuracy = test[i];
-    e.latency_ms = latency[i];
-    e.energy_mj = energy[i];
-    e.bitops = bitops[i];
-    e.fine_tune_epochs = epochs[i];
-    e.predicted_stddev = spread[i];
-    e.method = method[i];
-    e.val_images = val_images[i];
-    e.test_images = test_images[i];
-    read_model(models, e, with_weights);
-    out.entries.push_back(std::move(e));
-  }
+  for (auto& e : out.entries) read_model(models, e, with_weights);
   return out;
 }
 

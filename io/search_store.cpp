@@ -8,7 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "io/item_columns.hpp"
+#include "io/record_fields.hpp"
 
 namespace apq {
 
@@ -18,16 +18,18 @@ namespace {
 
 constexpr std::int64_t kHistoryWidth = 5;
 
-std::vector<ColumnSpec> result_columns() {
-  return {{"rank", DType::i32, 0, ""},
-          {"arch", DType::str, 0, ""},
-          {"policy", DType::str, 0, ""},
-          {"predicted_accuracy", DType::f64, 0, "fraction"},
-          {"latency_ms", DType::f64, 0, "ms"},
-          {"energy_mj", DType::f64, 0, "mJ"},
-          {"bitops", DType::f64, 0, "bit operations"},
-          {"island", DType::i32, 0, ""},
-          {"predicted_stddev", DType::f64, 0, "fraction"}};
+const RecordFields<SearchResult>& result_fields() {
+  using R = SearchResult;
+  static const RecordFields<R> fields = {field("rank", &R::rank),
+                                         field("arch", &R::arch),
+                                         field("policy", &R::policy),
+                                         field("predicted_accuracy", &R::predicted_accuracy, "fraction"),
+                                         field("latency_ms", &R::latency_ms, "ms"),
+                                         field("energy_mj", &R::energy_mj, "mJ"),
+                                         field("bitops", &R::bitops, "bit operations"),
+                                         field("island", &R::island),
+                                         field("predicted_stddev", &R::predicted_stddev, "fraction")};
+  return fields;
 }
 
 void set_budget(h5::Group& g, const SearchBudget& b) {
@@ -134,19 +136,10 @@ void SearchWriter::write_results(const std::vector<SearchResult>& results) {
   // Written under a temporary name and renamed, so a crash leaves no half result set.
   if (g.exists("results_partial") && H5Ldelete(g.id(), "results_partial", H5P_DEFAULT) < 0)
     g.fail("cannot remove 'results_partial'");
-  create_columns(g, "results_partial", result_columns());
+  create_columns(g, "results_partial", columns_of(result_fields()));
   {
     h5::Group r = g.open_group("results_partial");
-    using R = SearchResult;
-    append_field(r, "rank", results, [](const R& x) { return x.rank; });
-    append_field(r, "arch", results, [](const R& x) { return x.arch; });
-    append_field(r, "policy", results, [](const R& x) { return x.policy; });
-    append_field(r, "predicted_accuracy", results, [](const R& x) { return x.predicted_accuracy; });
-    append_field(r, "latency_ms", results, [](const R& x) { return x.latency_ms; });
-    append_field(r, "energy_mj", results, [](const R& x) { return x.energy_mj; });
-    append_field(r, "bitops", results, [](const R& x) { return x.bitops; });
-    append_field(r, "island", results, [](const R& x) { return x.island; });
-    append_field(r, "predicted_stddev", results, [](const R& x) { return x.predicted_stddev; });
+    append_records(r, result_fields(), results);
   }
   if (H5Lmove(g.id(), "results_partial", g.id(), "results", H5P_DEFAULT, H5P_DEFAULT) < 0)
     g.fail("cannot rename 'results_partial' to 'results'");
@@ -176,21 +169,9 @@ SearchFile read_search(const std::string& path) {
                              v[i + 3], static_cast<std::int64_t>(v[i + 4])});
     if (g.exists("results")) {
       const h5::Group r = g.open_group("results");
-      const auto columns = result_columns();
+      const auto columns = columns_of(result_fields());
       check_columns(r, columns);
-      const std::int64_t n = complete_rows(r, columns);
-      const auto rank = read_column<std::int32_t>(r, "rank", n);
-      const auto arch = read_string_column(r, "arch", n);
-      const auto policy = read_string_column(r, "policy", n);
-      const auto acc = read_column<double>(r, "predicted_accuracy", n);
-      const auto latency = read_column<double>(r, "latency_ms", n);
-      const auto energy = read_column<double>(r, "energy_mj", n);
-      const auto bitops = read_column<double>(r, "bitops", n);
-      const auto island = read_column<std::int32_t>(r, "island", n);
-      const auto spread = read_column<double>(r, "predicted_stddev", n);
-      for (std::size_t i = 0; i < rank.size(); ++i)
-        set.results.push_back(
-            {rank[i], arch[i], policy[i], acc[i], latency[i], energy[i], bitops[i], island[i], spread[i]});
+      set.results = read_records(r, result_fields(), complete_rows(r, columns));
     }
     out.sets.push_back(std::move(set));
   }

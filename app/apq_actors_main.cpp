@@ -7,6 +7,7 @@
 #include "app/options.hpp"
 #include "app/process.hpp"
 #include "pipeline/dry_run.hpp"
+#include "pipeline/stage_table.hpp"
 #include "pipeline/stages.hpp"
 
 int main(int argc, char** argv) {
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   apq::ParsedCommandLine parsed;
   try {
     parsed = apq::parse_command_line(argc, argv, printed);
+    apq::check_stage_name(parsed.options.stage);
   } catch (const apq::UsageError& e) {
     // Every rank parses the same arguments; one line from the first is enough. The others
     // wait a moment before exiting: a launcher that kills the job on the first bad exit

@@ -108,12 +108,6 @@ void finish_space(SpaceSpec& s, const SpaceText& t) {
 }
 
 void check_run(const RunOptions& o) {
-  const auto& names = stage_names();
-  if (o.stage != "all" && std::find(names.begin(), names.end(), o.stage) == names.end()) {
-    std::string list = "all";
-    for (const auto& n : names) list += ", " + n;
-    throw UsageError("unknown stage '" + o.stage + "' (choose from " + list + ")");
-  }
   if (o.threads < 0) throw UsageError("threads must be 0 (automatic) or positive, not " + std::to_string(o.threads));
   if (o.run_dir.empty()) throw UsageError("run-dir must not be empty");
   const DataConfig& d = o.data;
@@ -165,15 +159,6 @@ std::string resolve_config(const po::options_description& keys, const po::variab
   }
   return out.str();
 }
-
-}  // namespace
-
-const std::vector<std::string>& stage_names() {
-  static const std::vector<std::string> names{"train", "collect-fp", "collect-quant", "predictor", "search", "finalize", "report"};
-  return names;
-}
-
-namespace {
 
 // The command line over a config: config_text when given (a run file's resolved config), else
 // --config FILE, else the embedded default.

@@ -20,7 +20,7 @@ struct UsageError : std::runtime_error {
 struct RunOptions {
   std::string config_name;  // file path, or the embedded default's name
   std::string run_dir = "runs/quick";
-  std::string stage = "all";
+  std::string stage = "all";  // or one stage's name (checked by the pipeline: pipeline/stage_table.hpp)
   std::uint64_t seed = 1;
   int threads = 0;  // 0: cores on the node / ranks on the node
   bool dry_run = false;
@@ -35,9 +35,6 @@ struct ParsedCommandLine {
   bool exit_now = false;
   RunOptions options;
 };
-
-// The stages in pipeline order; "all" runs every one of them.
-const std::vector<std::string>& stage_names();
 
 // Throws UsageError on unknown keys, bad values, or a missing config file.
 ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::string& printed);

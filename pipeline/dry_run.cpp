@@ -10,6 +10,7 @@
 #include "kernels/layer_shapes.hpp"
 #include "kernels/search_space.hpp"
 #include "pipeline/scenario.hpp"
+#include "pipeline/stage_table.hpp"
 
 namespace apq {
 namespace {
@@ -19,10 +20,6 @@ constexpr double kTrainFactor = 3.0;
 // Effective CPU rate assumed for the time estimate: measured on this project's 2-core machines
 // (LibTorch CPU, channels-last MobileNetV2 blocks at 28x28), per thread.
 constexpr double kFlopsPerThread = 5.0e9;
-
-struct NetSize {
-  double macs = 0, weights = 0, largest_activation = 0;
-};
 
 NetSize size_of(const SearchSpace& space, const Arch& arch) {
   NetSize n;
@@ -61,7 +58,72 @@ double log10_space(const SearchSpace& space) {
   return total;
 }
 
+
+// Multiply-accumulates of one forward pass of the predictor (its hidden layers).
+double predictor_macs(const std::vector<int>& hidden) {
+  double macs = 0;
+  for (std::size_t i = 1; i < hidden.size(); ++i) macs += double(hidden[i - 1]) * hidden[i];
+  return macs;
+}
+
 }  // namespace
+
+StageEstimate estimate_train(const DryRunSizes& z) {
+  const PipelineOptions& p = z.options.pipeline;
+  std::int64_t steps = 0;
+  for (auto s : p.train.phase_steps) steps += s;
+  const double train_images = double(steps) * p.train.batch_size;
+  // From the kernel phase on, each step also trains the largest subnet (in-place distillation)
+  // and, with the sandwich rule, the smallest.
+  const double extra_macs = p.train.train_smallest ? z.small.macs : 0.0;
+  return {std::to_string(steps) + " steps x " + std::to_string(p.train.batch_size) + " images",
+          2 * kTrainFactor * train_images * (z.big.macs + z.mean_macs + extra_macs)};
+}
+
+StageEstimate estimate_collect_fp(const DryRunSizes& z) {
+  const auto& fp = z.options.pipeline.collect_fp;
+  const double images = fp.eval.calib_images + (fp.eval.eval_images > 0 ? fp.eval.eval_images : z.options.data.val_size);
+  return {std::to_string(fp.samples) + " items", 2 * double(fp.samples) * images * z.mean_macs};
+}
+
+StageEstimate estimate_collect_quant(const DryRunSizes& z) {
+  const auto& cq = z.options.pipeline.collect_quant;
+  const auto& q = cq.job;
+  const double images = kTrainFactor * q.finetune_steps * q.batch_size + 2 * q.bn_images + q.calib_images +
+                        2 * (q.eval_images > 0 ? q.eval_images : z.options.data.val_size);
+  return {std::to_string(cq.samples) + " items", 2 * double(cq.samples) * images * z.mean_macs};
+}
+
+StageEstimate estimate_predictor(const DryRunSizes& z) {
+  const PipelineOptions& p = z.options.pipeline;
+  return {"3 ensembles of " + std::to_string(p.predictor.members) + " predictors, hidden " +
+              std::to_string(p.predictor.hidden.size()) + " layers",
+          kTrainFactor * 2 * z.predictor_macs * (p.collect_fp.samples + 2.0 * p.collect_quant.samples) *
+              p.predictor.fp.max_epochs * p.predictor.members};
+}
+
+StageEstimate estimate_search(const DryRunSizes& z) {
+  const PipelineOptions& p = z.options.pipeline;
+  const double generations = double(p.search.generations) * z.islands * 2;  // joint and staged
+  const double candidates = generations * (p.search.evolution.mutants + p.search.evolution.crossovers);
+  return {si(candidates) + " candidates scored", 2 * candidates * z.predictor_macs};
+}
+
+StageEstimate estimate_finalize(const DryRunSizes& z) {
+  const auto& fin = z.options.pipeline.finalize;
+  const auto& f = fin.job;
+  const double images = kTrainFactor * f.finetune_steps * f.batch_size + 2 * f.bn_images + f.calib_images +
+                        z.options.data.val_size + 10000;
+  return {std::to_string(fin.top_k) + " items", 2 * double(fin.top_k) * images * z.big.macs};
+}
+
+StageEstimate estimate_report(const DryRunSizes& z) {
+  const PipelineOptions& p = z.options.pipeline;
+  // The transfer curve: two single predictors per count (the training split always added) and seed.
+  const double curve_points = double(p.report.curve_pairs.size() + 1) * p.report.curve_seeds;
+  return {si(curve_points) + " curve points x 2 predictors",
+          kTrainFactor * 2 * z.predictor_macs * 2 * curve_points * p.collect_quant.samples * p.predictor.quant.max_epochs};
+}
 
 std::string dry_run_plan(const RunOptions& o, int ranks) {
   const SearchSpace space(o.space);
@@ -91,45 +153,14 @@ std::string dry_run_plan(const RunOptions& o, int ranks) {
   out << "  largest subnet " << si(big.weights) << " weights, " << si(big.macs) << " MACs/image; smallest "
       << si(small.weights) << " weights, " << si(small.macs) << " MACs/image\n";
 
+  const DryRunSizes sizes{o, islands, big, small, mean_macs, predictor_macs(p.predictor.hidden)};
   double total_flop = 0;
-  auto stage = [&](const std::string& name, const std::string& items, double flop) {
-    total_flop += flop;
-    out << "  " << std::left << std::setw(14) << name << std::right << items << ", ~" << si(flop) << "FLOP\n";
-  };
   out << "stages:\n";
-  std::int64_t steps = 0;
-  for (auto s : p.train.phase_steps) steps += s;
-  const double train_images = double(steps) * p.train.batch_size;
-  // From the kernel phase on, each step also trains the largest subnet (in-place distillation)
-  // and, with the sandwich rule, the smallest.
-  const double extra_macs = p.train.train_smallest ? small.macs : 0.0;
-  stage("train", std::to_string(steps) + " steps x " + std::to_string(p.train.batch_size) + " images",
-        2 * kTrainFactor * train_images * (big.macs + mean_macs + extra_macs));
-  const auto& fp = p.collect_fp;
-  const double fp_images = fp.eval.calib_images + (fp.eval.eval_images > 0 ? fp.eval.eval_images : o.data.val_size);
-  stage("collect-fp", std::to_string(fp.samples) + " items", 2 * double(fp.samples) * fp_images * mean_macs);
-  const auto& q = p.collect_quant.job;
-  const double q_images = kTrainFactor * q.finetune_steps * q.batch_size + 2 * q.bn_images + q.calib_images +
-                          2 * (q.eval_images > 0 ? q.eval_images : o.data.val_size);
-  stage("collect-quant", std::to_string(p.collect_quant.samples) + " items", 2 * double(p.collect_quant.samples) * q_images * mean_macs);
-  const double generations = double(p.search.generations) * islands * 2;  // joint and staged
-  const double candidates = generations * (p.search.evolution.mutants + p.search.evolution.crossovers);
-  double predictor_macs = 0;
-  int prev = p.predictor.hidden.front();
-  for (std::size_t i = 1; i < p.predictor.hidden.size(); ++i) predictor_macs += double(prev) * p.predictor.hidden[i], prev = p.predictor.hidden[i];
-  stage("predictor",
-        "3 ensembles of " + std::to_string(p.predictor.members) + " predictors, hidden " +
-            std::to_string(p.predictor.hidden.size()) + " layers",
-        kTrainFactor * 2 * predictor_macs * (fp.samples + 2.0 * p.collect_quant.samples) * p.predictor.fp.max_epochs *
-            p.predictor.members);
-  stage("search", si(candidates) + " candidates scored", 2 * candidates * predictor_macs);
-  const auto& f = p.finalize.job;
-  const double f_images = kTrainFactor * f.finetune_steps * f.batch_size + 2 * f.bn_images + f.calib_images + o.data.val_size + 10000;
-  stage("finalize", std::to_string(p.finalize.top_k) + " items", 2 * double(p.finalize.top_k) * f_images * big.macs);
-  // The transfer curve: two single predictors per count (the training split always added) and seed.
-  const double curve_points = double(p.report.curve_pairs.size() + 1) * p.report.curve_seeds;
-  stage("report", si(curve_points) + " curve points x 2 predictors",
-        kTrainFactor * 2 * predictor_macs * 2 * curve_points * p.collect_quant.samples * p.predictor.quant.max_epochs);
+  for (const Stage& s : pipeline_stages()) {
+    const StageEstimate e = s.estimate(sizes);
+    total_flop += e.flop;
+    out << "  " << std::left << std::setw(14) << s.name << std::right << e.work << ", ~" << si(e.flop) << "FLOP\n";
+  }
 
   const double bytes_weights = big.weights * 4 * 3;  // weights, gradients, momentum
   const double bytes_data = double(o.data.train_size + o.data.val_size + 10000) * o.space.in_channels * o.space.image_size * o.space.image_size;

@@ -54,7 +54,9 @@ constexpr double kWriteBatchSeconds = 0.5;
 
 }  // namespace
 
-void collect_fp_stage(const RunContext& ctx, actors::Node& node) {
+void collect_fp_stage(const RunContext& ctx, StageEnv& env) {
+  actors::Node& node = env.node;
+
   if (!ctx.leader()) return;
   const auto& o = ctx.pipeline().collect_fp;
   FpDatasetWriter writer(ctx.file("fp_dataset.h5"), ctx.meta, ctx.encoding->arch_size());
@@ -74,7 +76,9 @@ void collect_fp_stage(const RunContext& ctx, actors::Node& node) {
   writer.sync();
 }
 
-void collect_quant_stage(const RunContext& ctx, actors::Node& node) {
+void collect_quant_stage(const RunContext& ctx, StageEnv& env) {
+  actors::Node& node = env.node;
+
   if (!ctx.leader()) return;
   std::map<std::uint64_t, QuantPlanItem> plan;
   for (int id = 0; id < ctx.pipeline().collect_quant.samples; ++id)

@@ -92,7 +92,9 @@ void print_report(const RunContext& ctx) {
 
 }  // namespace
 
-void finalize_stage(const RunContext& ctx, actors::Node& node) {
+void finalize_stage(const RunContext& ctx, StageEnv& env) {
+  actors::Node& node = env.node;
+
   if (!ctx.leader()) return;
   const std::string path = ctx.scenario_file("final.h5");
   const std::vector<Finalist> candidates = finalists(ctx);

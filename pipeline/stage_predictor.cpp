@@ -109,7 +109,7 @@ void retrain_quant_predictor(const RunContext& ctx) {
         split, labels);
 }
 
-void predictor_stage(const RunContext& ctx) {
+void predictor_stage(const RunContext& ctx, StageEnv&) {
   if (!ctx.leader()) return;
   const auto& o = ctx.pipeline().predictor;
   const auto fp_records = by_id(read_fp_dataset(ctx.file("fp_dataset.h5")).records);

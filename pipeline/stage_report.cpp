@@ -51,7 +51,7 @@ std::vector<ReportRow> finalized_rows(const RunContext& ctx) {
 
 }  // namespace
 
-void report_stage(const RunContext& ctx) {
+void report_stage(const RunContext& ctx, StageEnv&) {
   if (!ctx.leader()) return;
   const std::string path = ctx.file("report.h5");
   ReportFile report;

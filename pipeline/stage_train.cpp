@@ -64,7 +64,9 @@ void report_quality(const RunContext& ctx, const NamedArrays& weights) {
 
 }  // namespace
 
-void train_stage(const RunContext& ctx, MPI_Comm comm) {
+void train_stage(const RunContext& ctx, StageEnv& env) {
+  const MPI_Comm comm = env.train_comm;
+
   const TrainConfig& config = ctx.pipeline().train;
   const std::string path = ctx.file("supernet.h5");
   const auto saved = load_checkpoint(path, ctx.meta);  // every rank reads the same file

@@ -43,15 +43,13 @@ actors::IslandSetup island_setup(const RunContext& ctx, int index) {
   return s;
 }
 
-// Rank 0 runs each stage after the other and keeps their wall times for the summary.
+// Each stage's wall time, for the summary rank 0 prints at the end.
 struct StageClock {
   std::vector<std::pair<std::string, double>> times;
-  template <class Fn>
-  void run(const RunContext& ctx, const std::string& name, Fn fn) {
-    if (!ctx.runs(name)) return;
+  void run(const RunContext& ctx, const Stage& stage, StageEnv& env) {
     const auto start = std::chrono::steady_clock::now();
-    fn();
-    times.emplace_back(name, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    stage.run(ctx, env);
+    times.emplace_back(stage.name, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::string summary() const {
     std::ostringstream out;
@@ -60,19 +58,6 @@ struct StageClock {
     return out.str();
   }
 };
-
-void run_leader_stages(const RunContext& ctx, actors::Node& node, StageClock& clock) {
-  clock.run(ctx, "collect-fp", [&] { collect_fp_stage(ctx, node); });
-  clock.run(ctx, "collect-quant", [&] { collect_quant_stage(ctx, node); });
-  clock.run(ctx, "predictor", [&] { predictor_stage(ctx); });
-  if (ctx.runs("search") || ctx.runs("finalize")) {
-    enter_scenario(ctx);
-    prepare_cost_table(ctx, ctx.scenario_file("costs.h5"));
-  }
-  clock.run(ctx, "search", [&] { search_stage(ctx, node); });
-  clock.run(ctx, "finalize", [&] { finalize_stage(ctx, node); });
-  clock.run(ctx, "report", [&] { report_stage(ctx); });
-}
 
 // The table cost.table names: the analytic model, timings on this host, or a costs.h5 file.
 CostTable configured_cost_table(const RunContext& ctx) {
@@ -132,15 +117,28 @@ int run_stages(const RunOptions& options, const ProcessInfo& process) {
         node.add(layout.island(k).name, actors::spawn_island(node.system(), node.router(), layout, island_setup(ctx, k)));
     node.start();
     try {
-      StageClock clock;
       adopt_earlier_results(ctx);  // an earlier version's results move to their scenario folder
       check_run_results(ctx);      // before any work: never serve or overwrite another config's results
       check_scenario(ctx);
       check_budget_fits(ctx);
-      clock.run(ctx, "train", [&] { train_stage(ctx, train_comm); });
+      StageClock clock;
+      StageEnv env{node, train_comm};
+      bool rank0_part = false, in_scenario = false;
+      for (const Stage& stage : pipeline_stages()) {
+        if (!stage.every_rank && !rank0_part) {
+          if (!ctx.leader()) break;  // rank 0 drives the rest; this rank serves its actors until shut down
+          rank0_part = true;
+          prepare_cost_table(ctx, ctx.file("costs.h5"));
+        }
+        if (!ctx.runs(stage.name)) continue;
+        if (stage.in_scenario && !in_scenario) {
+          enter_scenario(ctx);
+          prepare_cost_table(ctx, ctx.scenario_file("costs.h5"));
+          in_scenario = true;
+        }
+        clock.run(ctx, stage, env);
+      }
       if (ctx.leader()) {
-        prepare_cost_table(ctx, ctx.file("costs.h5"));
-        run_leader_stages(ctx, node, clock);
         say(ctx, clock.summary());
         say(ctx, "apq-actors: done; files in " + options.run_dir);
         node.shutdown_all();

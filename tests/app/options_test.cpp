@@ -73,7 +73,6 @@ TEST(Options, ErrorsNameTheProblem) {
   EXPECT_NE(error_of({"--no-such-option"}).find("no-such-option"), std::string::npos);
   EXPECT_NE(error_of({"--seed", "abc"}).find("seed"), std::string::npos);
   EXPECT_NE(error_of({"--config", "/nonexistent/x.ini"}).find("config file not found: /nonexistent/x.ini"), std::string::npos);
-  EXPECT_NE(error_of({"--stage", "bogus"}).find("unknown stage 'bogus'"), std::string::npos);
   EXPECT_NE(error_of({"--threads", "-1"}).find("threads"), std::string::npos);
   EXPECT_NE(error_of({"--space.kernels", "3,x"}).find("space.kernels"), std::string::npos);
   EXPECT_NE(error_of({"--space.kernels", "4"}).find("even"), std::string::npos);
@@ -102,10 +101,6 @@ TEST(Options, UnknownKeyInConfigFileIsRejected) {
 TEST(Options, BadValueInConfigFileIsRejected) {
   const auto path = write_config("apq_bad_value.ini", "threads = many\n");
   EXPECT_NE(error_of({"--config", path}).find("threads"), std::string::npos);
-}
-
-TEST(Options, EveryStageNameIsAccepted) {
-  for (const auto& name : stage_names()) EXPECT_EQ(parse({"--stage", name}).options.stage, name);
 }
 
 }  // namespace

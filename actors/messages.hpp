@@ -29,11 +29,8 @@ struct WorkItem {
   std::uint64_t id = 0;
   std::uint64_t seed = 0;     // derive_seed(run seed, stage stream, id): same on any rank
   std::uint32_t attempt = 0;  // 0 for the first try, 1 for the first retry, ...
-  std::string task;
-  std::string arch;
-  std::string policy;
-  std::vector<std::int32_t> ints;
-  std::vector<double> values;
+  std::string task;           // which task (the stage's name), for dispatch and progress lines
+  Payload input;              // the task's typed input (actors/payload.hpp), e.g. a subnet
 };
 
 // failed: this item went wrong (retried elsewhere, then recorded as failed); fatal: an error
@@ -106,8 +103,7 @@ struct Ping {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WorkItem& x) {
-  return f(caf::meta::type_name("WorkItem"), x.id, x.seed, x.attempt, x.task, x.arch, x.policy,
-           x.ints, x.values);
+  return f(caf::meta::type_name("WorkItem"), x.id, x.seed, x.attempt, x.task, x.input);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, WorkResult& x) {

@@ -13,7 +13,7 @@
 #include "kernels/cost_model.hpp"
 #include "pipeline/quant_items.hpp"
 #include "pipeline/stages.hpp"
-#include "pipeline/task_answers.hpp"
+#include "pipeline/task_payloads.hpp"
 #include "pipeline/work_plan.hpp"
 #include "pipeline/workbench.hpp"
 
@@ -62,13 +62,14 @@ void collect_fp_stage(const RunContext& ctx, StageEnv& env) {
   FpDatasetWriter writer(ctx.file("fp_dataset.h5"), ctx.meta, ctx.encoding->arch_size());
   writer.set_batch_seconds(kWriteBatchSeconds);
   std::vector<actors::WorkItem> items = plan_items(ctx, task::collect_fp, o.samples, writer,
-                                                   [&](actors::WorkItem& item) { item.arch = to_string(*ctx.space, fp_arch(ctx, item.id)); });
+                                                   [&](actors::WorkItem& item) { item.input = actors::make_payload(SubnetTask{fp_arch(ctx, item.id)}); });
   run_items(ctx, node, task::collect_fp, std::move(items), o.samples, [&](const actors::WorkResult& r, const actors::WorkItem& item) {
     if (r.status != actors::WorkStatus::ok) return writer.append_failure({static_cast<std::int64_t>(r.id), r.error});
     FpRecord rec;
     rec.id = static_cast<std::int64_t>(r.id);
-    rec.arch = item.arch;
-    rec.arch_code = ctx.encoding->encode_arch(parse_arch(*ctx.space, item.arch));
+    const Arch arch = actors::read_payload<SubnetTask>(item.input).arch;
+    rec.arch = to_string(*ctx.space, arch);
+    rec.arch_code = ctx.encoding->encode_arch(arch);
     rec.score = actors::read_payload<FpAnswer>(r.answer).score;
     rec.seconds = r.seconds;
     writer.append(rec);
@@ -96,8 +97,7 @@ void measure_quant_items(const RunContext& ctx, actors::Node& node, const std::m
     if (!writer.contains(static_cast<std::int64_t>(id))) ids.push_back(id);
   std::vector<actors::WorkItem> items = plan_items_from_ids(ctx, task::collect_quant, ids, [&](actors::WorkItem& item) {
     const QuantPlanItem& what = plan.at(item.id);
-    item.arch = to_string(*ctx.space, what.arch);
-    item.policy = to_string(*ctx.space, what.arch, what.policy);
+    item.input = actors::make_payload(QuantizedSubnetTask{what.arch, what.policy});
   });
   const int total = static_cast<int>(plan.size());
   run_items(ctx, node, task::collect_quant, std::move(items), total, [&](const actors::WorkResult& r, const actors::WorkItem& item) {
@@ -106,9 +106,9 @@ void measure_quant_items(const RunContext& ctx, actors::Node& node, const std::m
     const Costs c = costs.costs(what.arch, what.policy);
     QuantRecord rec;
     rec.id = static_cast<std::int64_t>(r.id);
-    rec.arch = item.arch;
+    rec.arch = to_string(*ctx.space, what.arch);
     rec.arch_code = ctx.encoding->encode_arch(what.arch);
-    rec.policy = item.policy;
+    rec.policy = to_string(*ctx.space, what.arch, what.policy);
     rec.policy_code = ctx.encoding->encode_policy(what.arch, what.policy);
     rec.kind = what.kind;
     rec.group = what.group;

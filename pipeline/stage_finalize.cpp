@@ -14,7 +14,7 @@
 #include "pipeline/final_models.hpp"
 #include "pipeline/search_baselines.hpp"
 #include "pipeline/stages.hpp"
-#include "pipeline/task_answers.hpp"
+#include "pipeline/task_payloads.hpp"
 #include "pipeline/work_plan.hpp"
 #include "pipeline/workbench.hpp"
 
@@ -105,8 +105,9 @@ void finalize_stage(const RunContext& ctx, StageEnv& env) {
     bool contains(int id) const { return ranks.count(id) != 0; }
   } on_disk{done};
   std::vector<actors::WorkItem> items = plan_items(ctx, task::finalize, k, on_disk, [&](actors::WorkItem& item) {
-    item.arch = candidates.at(item.id).candidate.arch;
-    item.policy = candidates.at(item.id).candidate.policy;
+    const SearchResult& c = candidates.at(item.id).candidate;
+    const Arch arch = parse_arch(*ctx.space, c.arch);
+    item.input = actors::make_payload(QuantizedSubnetTask{arch, parse_policy(*ctx.space, arch, c.policy)});
   });
   run_items(ctx, node, task::finalize, std::move(items), k, [&](const actors::WorkResult& r, const actors::WorkItem&) {
     if (r.status != actors::WorkStatus::ok) return;  // reported by run_items; a rerun retries it

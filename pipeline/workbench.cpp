@@ -7,7 +7,7 @@
 #include "base/rng.hpp"
 #include "io/checkpoint_store.hpp"
 #include "kernels/quant_jobs.hpp"
-#include "pipeline/task_answers.hpp"
+#include "pipeline/task_payloads.hpp"
 
 namespace apq {
 
@@ -46,7 +46,8 @@ actors::WorkResult Workbench::run(const actors::WorkItem& item) {
 }
 
 actors::WorkResult Workbench::collect_fp(const actors::WorkItem& item, const SupernetHandle& net) {
-  const Arch arch = parse_arch(*ctx_.space, item.arch);
+  const Arch arch = actors::read_payload<SubnetTask>(item.input).arch;
+  ctx_.space->check(arch);
   FpAnswer answer;
   answer.score = score_subnet(net, arch, ctx_.data.train, ctx_.data.val, ctx_.pipeline().collect_fp.eval, label_seed(ctx_));
   actors::WorkResult r;
@@ -55,8 +56,8 @@ actors::WorkResult Workbench::collect_fp(const actors::WorkItem& item, const Sup
 }
 
 actors::WorkResult Workbench::collect_quant(const actors::WorkItem& item, const SupernetHandle& net) {
-  const Arch arch = parse_arch(*ctx_.space, item.arch);
-  const Policy policy = parse_policy(*ctx_.space, arch, item.policy);
+  const auto [arch, policy] = actors::read_payload<QuantizedSubnetTask>(item.input);
+  ctx_.space->check(arch, policy);
   const QuantJobConfig& job = ctx_.pipeline().collect_quant.job;
   QuantAnswer answer;
   answer.quant = score_quantized(net, arch, policy, ctx_.data.train, ctx_.data.val, job, label_seed(ctx_));
@@ -70,8 +71,8 @@ actors::WorkResult Workbench::collect_quant(const actors::WorkItem& item, const 
 }
 
 actors::WorkResult Workbench::finalize(const actors::WorkItem& item, const SupernetHandle& net) {
-  const Arch arch = parse_arch(*ctx_.space, item.arch);
-  const Policy policy = parse_policy(*ctx_.space, arch, item.policy);
+  const auto [arch, policy] = actors::read_payload<QuantizedSubnetTask>(item.input);
+  ctx_.space->check(arch, policy);
   FinalQuantScore score = finalize_quantized(net, arch, policy, ctx_.data.train, ctx_.data.val, ctx_.data.test,
                                              ctx_.pipeline().finalize.job, item.seed);
   FinalAnswer answer;

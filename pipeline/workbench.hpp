@@ -1,7 +1,7 @@
 // What a rank's workers compute for a work item, by task: evaluate a subnet (collect-fp),
 // fine-tune and evaluate a quantized subnet (collect-quant, finalize). Items carry the
 // architecture and policy as readable strings; results carry the task's typed answer
-// (pipeline/task_answers.hpp). The supernet is loaded from supernet.h5 on first use and shared by
+// (pipeline/task_payloads.hpp). The supernet is loaded from supernet.h5 on first use and shared by
 // the rank's workers.
 //
 // Accuracy labels (collect-fp, collect-quant) are measured with one fixed set of calibration and

@@ -45,7 +45,7 @@ bool same_bits(const std::vector<F>& a, const std::vector<F>& b) {
 
 inline bool same(const WorkItem& a, const WorkItem& b) {
   return a.id == b.id && a.seed == b.seed && a.attempt == b.attempt && a.task == b.task &&
-         a.arch == b.arch && a.policy == b.policy && a.ints == b.ints && same_bits(a.values, b.values);
+         a.input.type_id == b.input.type_id && a.input.bytes == b.input.bytes;
 }
 inline bool same(const WorkResult& a, const WorkResult& b) {
   return a.id == b.id && a.status == b.status && same_bits(a.values, b.values) &&
@@ -75,10 +75,7 @@ inline WorkItem sample_item() {
   x.seed = 0xfedcba9876543210ULL;
   x.attempt = 1;
   x.task = "collect-fp";
-  x.arch = "k3m48 k5m64 | k7m96";
-  x.policy = "w8a8.w6a4 | w4a6.w8a8";
-  x.ints = {3, -1, 7, 2147483647, -2147483647 - 1};
-  x.values = special_doubles();
+  x.input = {91, SharedBytes(std::vector<std::uint8_t>{3, 0, 255, 7})};
   return x;
 }
 inline WorkResult sample_result() {

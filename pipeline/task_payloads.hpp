@@ -1,13 +1,31 @@
-// The typed answers of the pipeline's work-item tasks (carried in WorkResult::answer, see
-// actors/payload.hpp): what a worker measured for one item, by name, never by position.
+// The typed inputs and answers of the pipeline's work-item tasks (WorkItem::input and
+// WorkResult::answer, see actors/payload.hpp): what a worker is asked to measure and what it
+// measured, by name, never by position. Architectures and policies cross ranks as their value
+// types; the worker checks them against its space.
 #pragma once
 #include <cstdint>
 
 #include "actors/payload.hpp"
 #include "base/eval_score.hpp"
 #include "io/named_arrays.hpp"
+#include "kernels/search_space.hpp"
 
 namespace apq {
+
+// collect-fp's input: the subnet to score at full precision.
+struct SubnetTask {
+  static constexpr std::uint32_t type_id = 111;
+  static constexpr const char* type_name = "apq.SubnetTask";
+  Arch arch;
+};
+
+// collect-quant's and finalize's input: the subnet and its mixed-precision policy.
+struct QuantizedSubnetTask {
+  static constexpr std::uint32_t type_id = 112;
+  static constexpr const char* type_name = "apq.QuantizedSubnetTask";
+  Arch arch;
+  Policy policy;
+};
 
 // collect-fp: the subnet's full-precision validation score.
 struct FpAnswer {
@@ -34,6 +52,26 @@ struct FinalAnswer {
   float input_mean = 0.0f, input_stddev = 1.0f;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Arch& x) {
+  return f(x.depth, x.kernel, x.mid);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, BlockBits& x) {
+  return f(x.pw_w, x.pw_a, x.dw_w, x.dw_a);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, Policy& x) {
+  return f(x.blocks);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SubnetTask& x) {
+  return f(x.arch);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, QuantizedSubnetTask& x) {
+  return f(x.arch, x.policy);
+}
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, HalfScore& x) {
   return f(x.images, x.correct, x.loss);

@@ -5,7 +5,7 @@
 #   bash setup.sh reproduce [options]        configs/reproduce.ini at each budget of
 #                                            APQ_BUDGETS (default 0.07 0.09 0.11 ms), searched for
 #                                            each and answered from one Pareto front; the report;
-#                                          then runs of the seeds in APQ_EXTRA_SEEDS (default
+#                                            then runs of the seeds in APQ_EXTRA_SEEDS (default
 #                                            2 3) at the middle budget, and their seed spread
 #   bash setup.sh build                      only install and build
 # Idempotent: on a machine that has everything it only does an incremental build.

@@ -2,7 +2,7 @@
 // (operators + encode + predict + cost), on the default Fashion-MNIST space and on an APQ-size
 // space (21 blocks, bits {4,6,8}, predictor 400x3); the predictor's achieved GFLOP/s against a
 // 1024x1024 sgemm measured in the same run; and the predictor's held-out quality.
-// Accuracy data here are from the SYNTHETIC ground truth (kernels/synthetic_accuracy.hpp), not from
+// Accuracy data here are from the SYNTHETIC ground truth (testing/synthetic_accuracy.hpp), not from
 // the real pipeline: the RMSE / Kendall tau printed are on synthetic pairs.
 // Costs: the cost model (kernels/cost_model.hpp) with the BitFusion-style analytic table.
 //   usage: search_bench [generations=300]
@@ -25,7 +25,7 @@
 #include "kernels/evolution.hpp"
 #include "kernels/predictor.hpp"
 #include "kernels/staged_search.hpp"
-#include "kernels/synthetic_accuracy.hpp"
+#include "testing/synthetic_accuracy.hpp"
 
 using namespace apq;
 using Clock = std::chrono::steady_clock;
@@ -286,7 +286,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "search_bench: generations must be at least 2\n");
     return 2;
   }
-  std::printf("1 thread; accuracy data are SYNTHETIC (kernels/synthetic_accuracy.hpp)\n");
+  std::printf("1 thread; accuracy data are SYNTHETIC (testing/synthetic_accuracy.hpp)\n");
   run_case("default (Fashion-MNIST)", default_fmnist_space(), generations);
   run_case("APQ-size", apq_size_space(), generations);
   return 0;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "kernels/staged_search.hpp"
-#include "kernels/synthetic_accuracy.hpp"
+#include "testing/synthetic_accuracy.hpp"
 #include "tests/kernels/search_test_costs.hpp"
 
 namespace apq {

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <limits>
 
-#include "kernels/synthetic_accuracy.hpp"
+#include "testing/synthetic_accuracy.hpp"
 #include "tests/kernels/synthetic_search_fixture.hpp"
 
 namespace apq {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "kernels/synthetic_accuracy.hpp"
+#include "testing/synthetic_accuracy.hpp"
 #include "tests/kernels/search_test_costs.hpp"
 
 namespace apq {

@@ -7,7 +7,7 @@
 
 #include "base/rng.hpp"
 #include "kernels/evolution.hpp"
-#include "kernels/synthetic_accuracy.hpp"
+#include "testing/synthetic_accuracy.hpp"
 #include "tests/kernels/synthetic_search_fixture.hpp"
 
 namespace apq {

@@ -9,7 +9,7 @@
 
 #include "base/rng.hpp"
 #include "kernels/search_space.hpp"
-#include "kernels/synthetic_accuracy.hpp"
+#include "testing/synthetic_accuracy.hpp"
 #include "tests/kernels/tiny_space.hpp"
 
 namespace apq {

@@ -8,7 +8,7 @@
 
 #include "base/rng.hpp"
 #include "kernels/evolution.hpp"
-#include "kernels/synthetic_accuracy.hpp"
+#include "testing/synthetic_accuracy.hpp"
 
 namespace apq {
 namespace {
@@ -20,7 +20,7 @@ PredictorConfig small_config(bool quantization_aware) {
   return c;
 }
 
-// Pairs labelled by the SYNTHETIC ground truth (kernels/synthetic_accuracy.hpp), not real data.
+// Pairs labelled by the SYNTHETIC ground truth (testing/synthetic_accuracy.hpp), not real data.
 PredictorDataset synthetic_pairs(const SearchSpace& space, const SyntheticAccuracy& truth, int n, bool quantized,
                                  std::uint64_t seed) {
   Rng rng(seed);

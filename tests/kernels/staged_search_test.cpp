@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "kernels/synthetic_accuracy.hpp"
+#include "testing/synthetic_accuracy.hpp"
 #include "tests/kernels/search_test_costs.hpp"
 
 namespace apq {

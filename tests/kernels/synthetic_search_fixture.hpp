@@ -1,10 +1,10 @@
 // The search tests' shared ground: the APQ-size Fashion-MNIST space, a SYNTHETIC accuracy as
-// fitness (kernels/synthetic_accuracy.hpp) and the stand-in costs.
+// fitness (testing/synthetic_accuracy.hpp) and the stand-in costs.
 #pragma once
 #include <gtest/gtest.h>
 
 #include "kernels/evolution.hpp"
-#include "kernels/synthetic_accuracy.hpp"
+#include "testing/synthetic_accuracy.hpp"
 #include "tests/kernels/search_test_costs.hpp"
 
 namespace apq {

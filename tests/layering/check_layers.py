@@ -21,6 +21,7 @@ LAYERS = {
     "app": ["base", "io", "kernels"],
     "pipeline": ["base", "io", "kernels", "actors", "analysis", "app"],
     "tools": ["base", "io", "analysis"],
+    "testing": ["base", "kernels"],  # for tests and benches only; no program links it
 }
 TORCH_FREE = ["base", "io", "actors", "analysis", "tools"]
 TORCH_FREE_HEADERS = ["app"]  # its sources may call kernels; its headers stay light

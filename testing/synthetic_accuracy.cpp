@@ -1,4 +1,4 @@
-#include "kernels/synthetic_accuracy.hpp"
+#include "testing/synthetic_accuracy.hpp"
 
 #include <algorithm>
 #include <cmath>

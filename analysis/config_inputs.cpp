@@ -29,20 +29,25 @@ FileInputs with(FileInputs base, const std::vector<std::string>& sections) {
   return base;
 }
 
+// Keys that never change a result: checkpoint and progress intervals, and whether the images are
+// streamed from disk or held in memory.
+std::vector<std::string> never_decide(std::vector<std::string> more = {}) {
+  std::vector<std::string> keys{"train.checkpoint-every", "train.progress-every", "data.stream", "data.stream-cache-mb"};
+  keys.insert(keys.end(), more.begin(), more.end());
+  return keys;
+}
+
 }  // namespace
 
-// Checkpoint and progress intervals never change a result; a dataset's own sample count only
-// says how far it is filled (a larger count continues it).
+// A dataset's own sample count only says how far it is filled (a larger count continues it).
 FileInputs fp_dataset_inputs() {
-  return {{"data", "space", "train", "collect-fp"}, {"train.checkpoint-every", "train.progress-every", "collect-fp.samples"}};
+  return {{"data", "space", "train", "collect-fp"}, never_decide({"collect-fp.samples"})};
 }
 FileInputs quant_dataset_inputs() {
-  return {{"data", "space", "train", "collect-quant"},
-          {"train.checkpoint-every", "train.progress-every", "collect-quant.samples"}};
+  return {{"data", "space", "train", "collect-quant"}, never_decide({"collect-quant.samples"})};
 }
 FileInputs predictor_inputs() {
-  return {{"data", "space", "train", "collect-fp", "collect-quant", "predictor"},
-          {"train.checkpoint-every", "train.progress-every"}};
+  return {{"data", "space", "train", "collect-fp", "collect-quant", "predictor"}, never_decide()};
 }
 FileInputs search_inputs() { return with(predictor_inputs(), {"cost", "search"}); }
 FileInputs final_inputs() { return with(search_inputs(), {"finalize"}); }

@@ -59,7 +59,9 @@ po::options_description data_section(DataConfig& c) {
       ("data.val-size", po::value(&c.val_size)->default_value(c.val_size), "validation images taken from the training file (disjoint from training)")
       ("data.subset-train", po::value(&c.subset_train)->default_value(c.subset_train), "use only the first N training images (0: all)")
       ("data.subset-val", po::value(&c.subset_val)->default_value(c.subset_val), "use only the first N validation images (0: all)")
-      ("data.subset-test", po::value(&c.subset_test)->default_value(c.subset_test), "use only the first N test images (0: all)");
+      ("data.subset-test", po::value(&c.subset_test)->default_value(c.subset_test), "use only the first N test images (0: all)")
+      ("data.stream", po::value(&c.stream)->default_value(c.stream), "hdf5 only: leave the images on disk and read each batch when needed (memory stays flat as the data grows; same results)")
+      ("data.stream-cache-mb", po::value(&c.stream_cache_mb)->default_value(c.stream_cache_mb), "HDF5 chunk cache per streamed file, MiB (chunked files only)");
   return d;
 }
 
@@ -114,6 +116,8 @@ void check_run(const RunOptions& o) {
   if (d.format != "idx" && d.format != "hdf5") throw UsageError("data.format must be idx or hdf5, not '" + d.format + "'");
   if (d.train_size <= 0 || d.val_size <= 0) throw UsageError("data.train-size and data.val-size must be positive");
   if (d.subset_train < 0 || d.subset_val < 0 || d.subset_test < 0) throw UsageError("data.subset-* must be 0 (all) or positive");
+  if (d.stream && d.format != "hdf5") throw UsageError("data.stream needs data.format = hdf5 (IDX files are read whole)");
+  if (d.stream_cache_mb < 0 || d.stream_cache_mb > (1 << 20)) throw UsageError("data.stream-cache-mb must be 0..1048576");
   // With the analytic cost table the config alone shows whether anything fits the budget.
   const Budget& budget = o.pipeline.search.evolution.budget;
   if (budget.any() && o.pipeline.cost.table == "bitfusion") {

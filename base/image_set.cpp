@@ -16,7 +16,9 @@ void check_image_set(const ImageSet& set, const std::string& context) {
     fail("image dimensions must be positive, got " + std::to_string(set.channels) + "x" +
          std::to_string(set.height) + "x" + std::to_string(set.width));
   if (set.num_classes < 1) fail("num_classes must be positive, got " + std::to_string(set.num_classes));
-  const std::int64_t expected = set.count * set.pixels_per_image();
+  const std::int64_t expected = set.streamed() ? 0 : set.count * set.pixels_per_image();
+  if (set.streamed() && static_cast<int>(set.rows.size()) != set.count)
+    fail(std::to_string(set.rows.size()) + " file rows for " + std::to_string(set.count) + " streamed images");
   if (static_cast<std::int64_t>(set.pixels.size()) != expected)
     fail(std::to_string(set.pixels.size()) + " pixel bytes for " + std::to_string(set.count) +
          " images of " + std::to_string(set.pixels_per_image()) + " (expected " +
@@ -29,24 +31,58 @@ void check_image_set(const ImageSet& set, const std::string& context) {
            " is outside 0.." + std::to_string(set.num_classes - 1));
 }
 
-ImageSet subset(const ImageSet& set, const std::vector<int>& indices) {
+void ImageSet::copy_images(const std::vector<std::int64_t>& indices, std::uint8_t* out) const {
+  for (std::int64_t i : indices)
+    if (i < 0 || i >= count)
+      throw std::runtime_error("images: index " + std::to_string(i) + " out of range (the set holds " +
+                               std::to_string(count) + " images)");
+  if (streamed()) {
+    std::vector<std::int64_t> file_rows(indices.size());
+    for (std::size_t k = 0; k < indices.size(); ++k) file_rows[k] = rows[static_cast<std::size_t>(indices[k])];
+    source->read(file_rows, out);
+    return;
+  }
+  const std::int64_t stride = pixels_per_image();
+  for (std::size_t k = 0; k < indices.size(); ++k)
+    std::copy_n(image(static_cast<int>(indices[k])), stride, out + static_cast<std::int64_t>(k) * stride);
+}
+
+namespace {
+
+// The set's header and the labels at `indices`, without pixels or rows.
+ImageSet labels_at(const ImageSet& set, const std::vector<int>& indices, const char* what) {
   ImageSet out;
   out.count = static_cast<int>(indices.size());
   out.channels = set.channels;
   out.height = set.height;
   out.width = set.width;
   out.num_classes = set.num_classes;
-  const std::int64_t stride = set.pixels_per_image();
-  out.pixels.resize(static_cast<std::size_t>(out.count * stride));
   out.labels.resize(indices.size());
   for (std::size_t k = 0; k < indices.size(); ++k) {
     const int i = indices[k];
     if (i < 0 || i >= set.count)
-      throw std::runtime_error("subset: index " + std::to_string(i) + " out of range (the set holds " +
-                              std::to_string(set.count) + " images)");
-    std::copy_n(set.image(i), stride, out.pixels.data() + k * stride);
+      throw std::runtime_error(std::string(what) + ": index " + std::to_string(i) + " out of range (the set holds " +
+                               std::to_string(set.count) + " images)");
     out.labels[k] = set.labels[static_cast<std::size_t>(i)];
   }
+  return out;
+}
+
+}  // namespace
+
+ImageSet subset(const ImageSet& set, const std::vector<int>& indices) {
+  ImageSet out = labels_at(set, indices, "subset");
+  out.pixels.resize(static_cast<std::size_t>(out.count * set.pixels_per_image()));
+  set.copy_images({indices.begin(), indices.end()}, out.pixels.data());
+  return out;
+}
+
+ImageSet subset_view(const ImageSet& set, const std::vector<int>& indices) {
+  if (!set.streamed()) return subset(set, indices);
+  ImageSet out = labels_at(set, indices, "subset");
+  out.source = set.source;
+  out.rows.resize(indices.size());
+  for (std::size_t k = 0; k < indices.size(); ++k) out.rows[k] = set.rows[static_cast<std::size_t>(indices[k])];
   return out;
 }
 
@@ -56,7 +92,7 @@ ImageSet first_n(const ImageSet& set, int n) {
                             std::to_string(set.count));
   std::vector<int> indices(static_cast<std::size_t>(n));
   std::iota(indices.begin(), indices.end(), 0);
-  return subset(set, indices);
+  return subset_view(set, indices);
 }
 
 std::vector<std::int64_t> class_counts(const ImageSet& set) {
@@ -67,11 +103,24 @@ std::vector<std::int64_t> class_counts(const ImageSet& set) {
 }
 
 NormStats norm_stats(const ImageSet& set) {
-  if (set.pixels.empty()) throw std::runtime_error("norm_stats: the image set is empty");
+  if (set.count == 0 || set.pixels_per_image() == 0) throw std::runtime_error("norm_stats: the image set is empty");
   // A histogram of byte values makes this exact and fast (one pass, no float accumulation).
   std::vector<std::uint64_t> histogram(256, 0);
-  for (auto p : set.pixels) ++histogram[p];
-  const double n = static_cast<double>(set.pixels.size());
+  if (set.streamed()) {
+    // Blocks of images: one pass over the file, one block in memory at a time.
+    constexpr std::int64_t kBlock = 512;
+    std::vector<std::uint8_t> block;
+    for (std::int64_t first = 0; first < set.count; first += kBlock) {
+      std::vector<std::int64_t> indices(static_cast<std::size_t>(std::min<std::int64_t>(kBlock, set.count - first)));
+      std::iota(indices.begin(), indices.end(), first);
+      block.resize(indices.size() * static_cast<std::size_t>(set.pixels_per_image()));
+      set.copy_images(indices, block.data());
+      for (auto p : block) ++histogram[p];
+    }
+  } else {
+    for (auto p : set.pixels) ++histogram[p];
+  }
+  const double n = static_cast<double>(set.count) * static_cast<double>(set.pixels_per_image());
   double sum = 0, sum_sq = 0;
   for (int v = 0; v < 256; ++v) {
     const double x = v / 255.0;

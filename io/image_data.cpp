@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "io/hdf5_file.hpp"
+#include "io/streamed_images.hpp"
 
 namespace apq {
 
@@ -20,12 +21,18 @@ std::string idx_file(const std::string& dir, const std::string& stem) {
 }
 
 ImageSet load_file(const DataConfig& config, bool training) {
+  if (config.stream && config.format != "hdf5")
+    throw std::runtime_error("data.stream needs data.format = hdf5 (IDX files are read whole)");
   if (config.format == "idx") {
     const std::string prefix = training ? "train" : "t10k";
     const std::string images = idx_file(config.dir, prefix + "-images-idx3-ubyte");
     return read_idx(images, idx_file(config.dir, prefix + "-labels-idx1-ubyte"));
   }
-  if (config.format == "hdf5") return read_image_set(config.dir + (training ? "/train.h5" : "/test.h5"));
+  if (config.format == "hdf5") {
+    const std::string path = config.dir + (training ? "/train.h5" : "/test.h5");
+    if (config.stream) return stream_image_set(path, std::int64_t{config.stream_cache_mb} << 20);
+    return read_image_set(path);
+  }
   throw std::runtime_error("data format '" + config.format + "' unknown (use idx or hdf5)");
 }
 
@@ -53,8 +60,8 @@ DataSplits load_splits(const DataConfig& config) {
   const SplitIndices split = stratified_split(training.labels, training.num_classes,
                                               config.train_size, config.val_size, config.seed);
   DataSplits out;
-  out.train = apply_subset(subset(training, split.train), config.subset_train, "subset_train", "train");
-  out.val = apply_subset(subset(training, split.val), config.subset_val, "subset_val", "validation");
+  out.train = apply_subset(subset_view(training, split.train), config.subset_train, "subset_train", "train");
+  out.val = apply_subset(subset_view(training, split.val), config.subset_val, "subset_val", "validation");
   out.val_indices.assign(split.val.begin(), split.val.begin() + out.val.count);
   out.test = apply_subset(std::move(test), config.subset_test, "subset_test", "test");
   return out;

@@ -31,6 +31,10 @@ struct DataConfig {
   int train_size = 50000;      // taken from the training file...
   int val_size = 10000;        // ...disjoint from these
   int subset_train = 0, subset_val = 0, subset_test = 0;  // 0 = all; else the first N of the split
+  // hdf5 only: leave the pixels on disk and read the images a batch needs when it needs them
+  // (io/streamed_images.hpp), with this much HDF5 chunk cache per open file. Same results.
+  bool stream = false;
+  int stream_cache_mb = 32;
   std::uint64_t seed = 1;
 };
 
@@ -40,7 +44,8 @@ struct DataSplits {
 };
 
 // Loads the training file, splits it (stratified by class, shuffled, from the seed) into train and
-// validation, and loads the test file untouched as test; then applies the subsets.
+// validation, and loads the test file untouched as test; then applies the subsets. With
+// config.stream the three sets are streamed (only labels are loaded).
 DataSplits load_splits(const DataConfig& config);
 
 }  // namespace apq

@@ -3,6 +3,7 @@
 
 #include "io/hdf5_file.hpp"
 #include "io/image_data.hpp"
+#include "io/streamed_images.hpp"
 
 namespace apq {
 
@@ -16,8 +17,10 @@ void write_image_set(const std::string& path, const ImageSet& set, int deflate_l
   file.commit();
 }
 
-ImageSet read_image_set(const std::string& path) {
-  const h5::File file = h5::File::open(path);
+namespace {
+
+// Checks the file's schema, shapes and labels and returns its set without pixels.
+ImageSet read_header_and_labels(const h5::File& file, const std::string& path) {
   h5::require_schema(file, kImageSetSchema, kImageSetSchemaVersion);
   auto fail = [&](const std::string& what) { throw std::runtime_error(path + ": " + what); };
   if (!file.has_attr("num_classes")) fail("image set without num_classes attribute");
@@ -45,7 +48,6 @@ ImageSet read_image_set(const std::string& path) {
   set.height = static_cast<int>(shape[2]);
   set.width = static_cast<int>(shape[3]);
   set.num_classes = static_cast<int>(num_classes);
-  set.pixels = file.read<std::uint8_t>("images");
   // Labels of any integer type are accepted (h5py writes int64 by default); the range check
   // below catches values that did not fit.
   const auto wide = file.read<std::int64_t>("labels");
@@ -56,6 +58,24 @@ ImageSet read_image_set(const std::string& path) {
            std::to_string(num_classes - 1));
     set.labels[i] = static_cast<std::int32_t>(wide[i]);
   }
+  return set;
+}
+
+}  // namespace
+
+ImageSet read_image_set(const std::string& path) {
+  const h5::File file = h5::File::open(path);
+  ImageSet set = read_header_and_labels(file, path);
+  set.pixels = file.read<std::uint8_t>("images");
+  check_image_set(set, path);
+  return set;
+}
+
+ImageSet stream_image_set(const std::string& path, std::int64_t cache_bytes) {
+  ImageSet set = read_header_and_labels(h5::File::open(path, h5::Locking::off), path);
+  set.source = open_image_rows(path, cache_bytes);
+  set.rows.resize(static_cast<std::size_t>(set.count));
+  for (std::int64_t i = 0; i < set.count; ++i) set.rows[static_cast<std::size_t>(i)] = i;
   check_image_set(set, path);
   return set;
 }

@@ -1,6 +1,7 @@
 #include "kernels/batches.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 
@@ -8,18 +9,45 @@
 
 namespace apq {
 
+namespace {
+
+// (pixel / 255 - mean) / stddev, as pixel * (1 / (255 stddev)) - mean / stddev in float: the one
+// formula for whole sets and streamed batches, so both give the same values.
+torch::Tensor normalised(const std::uint8_t* pixels, int64_t count, const ImageSet& shape, Normalisation norm) {
+  const auto bytes = torch::from_blob(const_cast<std::uint8_t*>(pixels), {count, shape.channels, shape.height, shape.width},
+                                      torch::kUInt8);
+  const float scale = 1.0f / (255.0f * norm.stddev);
+  return bytes.to(torch::kFloat).mul_(scale).sub_(norm.mean / norm.stddev);
+}
+
+}  // namespace
+
 ImageTensors to_tensors(const ImageSet& set, Normalisation norm) {
   check_image_set(set, "image tensors");
   if (set.count <= 0) throw std::invalid_argument("image tensors: the image set is empty");
   if (!(norm.stddev > 0.0f)) throw std::invalid_argument("image tensors: normalisation stddev must be positive");
   ImageTensors out;
-  const auto bytes = torch::from_blob(const_cast<std::uint8_t*>(set.pixels.data()),
-                                      {set.count, set.channels, set.height, set.width}, torch::kUInt8);
-  const float scale = 1.0f / (255.0f * norm.stddev);
-  out.images = bytes.to(torch::kFloat).mul_(scale).sub_(norm.mean / norm.stddev);
+  if (set.streamed()) {
+    out.streamed = set;
+  } else {
+    out.images = normalised(set.pixels.data(), set.count, set, norm);
+  }
+  out.norm = norm;
   out.labels = torch::from_blob(const_cast<std::int32_t*>(set.labels.data()), {set.count}, torch::kInt).to(torch::kLong);
   out.background = -norm.mean / norm.stddev;
   return out;
+}
+
+torch::Tensor ImageTensors::images_at(const std::vector<int64_t>& indices) const {
+  for (int64_t i : indices)
+    if (i < 0 || i >= size()) throw std::invalid_argument("batches: image index " + std::to_string(i) + " out of range");
+  if (!streamed.streamed()) {
+    auto picked = indices;
+    return images.index_select(0, torch::from_blob(picked.data(), {static_cast<int64_t>(picked.size())}, torch::kLong).clone());
+  }
+  std::vector<std::uint8_t> pixels(indices.size() * static_cast<std::size_t>(streamed.pixels_per_image()));
+  streamed.copy_images(indices, pixels.data());
+  return normalised(pixels.data(), static_cast<int64_t>(indices.size()), streamed, norm);
 }
 
 BatchPlan::BatchPlan(int64_t images, int64_t batch_size, std::uint64_t seed)
@@ -81,12 +109,11 @@ Batch gather_batch(const ImageTensors& data, const std::vector<int64_t>& indices
   if (range.begin < 0 || range.end > static_cast<int64_t>(indices.size()) || range.size() <= 0)
     throw std::invalid_argument("batches: range outside the batch");
   std::vector<int64_t> picked(indices.begin() + range.begin, indices.begin() + range.end);
-  for (int64_t i : picked)
-    if (i < 0 || i >= data.size()) throw std::invalid_argument("batches: image index " + std::to_string(i) + " out of range");
+  Batch batch{data.images_at(picked), {}};
   const auto index = torch::from_blob(picked.data(), {range.size()}, torch::kLong).clone();
-  Batch batch{data.images.index_select(0, index), data.labels.index_select(0, index)};
+  batch.labels = data.labels.index_select(0, index);
   if (!augmentation.enabled) return batch;
-  const int64_t c = data.images.size(1), h = data.images.size(2), w = data.images.size(3);
+  const int64_t c = batch.images.size(1), h = batch.images.size(2), w = batch.images.size(3);
   auto out = torch::empty_like(batch.images);
   const float* src = batch.images.data_ptr<float>();
   float* dst = out.data_ptr<float>();
@@ -105,7 +132,10 @@ Batch gather_batch(const ImageTensors& data, const std::vector<int64_t>& indices
 
 Batch slice_batch(const ImageTensors& data, int64_t begin, int64_t end) {
   if (begin < 0 || end > data.size() || begin >= end) throw std::invalid_argument("batches: slice outside the image set");
-  return {data.images.slice(0, begin, end), data.labels.slice(0, begin, end)};
+  if (!data.streamed.streamed()) return {data.images.slice(0, begin, end), data.labels.slice(0, begin, end)};
+  std::vector<int64_t> range(static_cast<std::size_t>(end - begin));
+  std::iota(range.begin(), range.end(), begin);
+  return {data.images_at(range), data.labels.slice(0, begin, end)};
 }
 
 }  // namespace apq

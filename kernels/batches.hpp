@@ -17,14 +17,22 @@ struct Normalisation {
   float mean = 0.0f, stddev = 1.0f;  // of pixel / 255
 };
 
+// A set's images as normalised float tensors: all of them in `images`, or, for a streamed set
+// (ImageSet::streamed), none: each batch is read from disk and normalised when gathered, with
+// the same values.
 struct ImageTensors {
-  torch::Tensor images;     // [N, C, H, W] float, (pixel / 255 - mean) / stddev
+  torch::Tensor images;     // [N, C, H, W] float, (pixel / 255 - mean) / stddev; undefined when streamed
   torch::Tensor labels;     // [N] int64
   float background = 0.0f;  // normalised value of a black pixel (the crop padding)
-  int64_t size() const { return images.defined() ? images.size(0) : 0; }
+  ImageSet streamed;        // a streamed set's labels and file rows (no pixels)
+  Normalisation norm;
+  int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+  // The normalised images at these indices, [n, C, H, W].
+  torch::Tensor images_at(const std::vector<int64_t>& indices) const;
 };
 
-// Throws std::invalid_argument on an empty or inconsistent set, or stddev <= 0.
+// Throws std::invalid_argument on an empty or inconsistent set, or stddev <= 0. A streamed set
+// stays streamed (nothing is read); to_tensors(subset(...)) holds a few chosen images in memory.
 ImageTensors to_tensors(const ImageSet& set, Normalisation norm);
 
 // Which images each global step uses: epoch e = step / steps_per_epoch() is a permutation of all

@@ -21,9 +21,7 @@ std::vector<int> calibration_indices(int64_t n, int64_t count, std::uint64_t see
 
 torch::Tensor calibration_images(const ImageTensors& data, int64_t count, std::uint64_t seed) {
   const auto order = calibration_indices(data.size(), count, seed);
-  std::vector<int64_t> wide(order.begin(), order.end());
-  const auto index = torch::from_blob(wide.data(), {static_cast<int64_t>(wide.size())}, torch::kLong).clone();
-  return data.images.index_select(0, index);
+  return data.images_at({order.begin(), order.end()});
 }
 
 void calibrate_batch_norm(torch::nn::Module& module, const ForwardFn& forward, const torch::Tensor& images,

@@ -23,9 +23,14 @@ torch::nn::BatchNorm2d copy_bn(const torch::nn::BatchNorm2d& bn) {
   return torch::nn::BatchNorm2d(std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(bn->clone()));
 }
 
-// The images of `set` at `count` indices drawn from seed, as tensors.
+// The images of `set` at `count` indices drawn from seed, as tensors: streamed if the set is
+// (the fine-tune's images can be many).
 ImageTensors sample_tensors(const ImageSet& set, int count, std::uint64_t seed, Normalisation norm) {
-  return to_tensors(subset(set, calibration_indices(set.count, count, seed)), norm);
+  return to_tensors(subset_view(set, calibration_indices(set.count, count, seed)), norm);
+}
+// The same, in memory: calibration sets, used whole.
+torch::Tensor sample_images(const ImageSet& set, int count, std::uint64_t seed, Normalisation norm) {
+  return to_tensors(subset(set, calibration_indices(set.count, count, seed)), norm).images;
 }
 
 void run_in_batches(const ForwardFn& forward, const torch::Tensor& images, int64_t batch) {
@@ -128,12 +133,12 @@ QuantEvalResult quantize_and_evaluate(const StaticSubnet& source, const SearchSp
 
   torch::Tensor bn_images;
   if (config.bn_images > 0) {
-    bn_images = sample_tensors(train, config.bn_images, derive_seed(seed, stream_tag("quant-bn"), 0), norm).images;
+    bn_images = sample_images(train, config.bn_images, derive_seed(seed, stream_tag("quant-bn"), 0), norm);
     set_act_mode(net, ActQuantizerImpl::Mode::passthrough);
     calibrate_batch_norm(net, forward, bn_images, config.calib_batch);
   }
   const torch::Tensor range_images =
-      sample_tensors(train, config.calib_images, derive_seed(seed, stream_tag("quant-range"), 0), norm).images;
+      sample_images(train, config.calib_images, derive_seed(seed, stream_tag("quant-range"), 0), norm);
   net.eval();
   calibrate_activation_ranges(net, [&] { run_in_batches(forward, range_images, config.calib_batch); });
 

@@ -80,6 +80,22 @@ StageEstimate estimate_train(const DryRunSizes& z) {
           2 * kTrainFactor * train_images * (z.big.macs + z.mean_macs + extra_macs)};
 }
 
+double data_bytes_per_rank(const RunOptions& o) {
+  const PipelineOptions& p = o.pipeline;
+  const double pixels = double(o.space.in_channels) * o.space.image_size * o.space.image_size;
+  const double images = double(o.data.train_size) + o.data.val_size + 10000;  // a test set of 10,000 assumed
+  if (!o.data.stream)  // every set's bytes, and float copies of the training set and of the set being evaluated
+    return images * pixels + 4 * pixels * (double(o.data.train_size) + o.data.val_size);
+  // Streamed: labels and file rows (12 bytes per image), HDF5's cache for the two files, and the
+  // float images a rank holds at once: its largest calibration set plus a training and an
+  // evaluation batch.
+  const double calib = std::max({double(p.collect_fp.eval.calib_images), double(p.collect_quant.job.bn_images),
+                                 double(p.collect_quant.job.calib_images), double(p.finalize.job.bn_images),
+                                 double(p.finalize.job.calib_images)});
+  const double batch = double(p.train.batch_size) + 500;
+  return 12 * images + 2 * double(o.data.stream_cache_mb) * (1 << 20) + 4 * pixels * (calib + batch);
+}
+
 StageEstimate estimate_collect_fp(const DryRunSizes& z) {
   const auto& fp = z.options.pipeline.collect_fp;
   const double images = fp.eval.calib_images + (fp.eval.eval_images > 0 ? fp.eval.eval_images : z.options.data.val_size);
@@ -163,14 +179,14 @@ std::string dry_run_plan(const RunOptions& o, int ranks) {
   }
 
   const double bytes_weights = big.weights * 4 * 3;  // weights, gradients, momentum
-  const double bytes_data = double(o.data.train_size + o.data.val_size + 10000) * o.space.in_channels * o.space.image_size * o.space.image_size;
+  const double bytes_data = data_bytes_per_rank(o);
   const double bytes_acts = double(p.train.batch_size) / p.train.micro_batches * big.largest_activation * 4 * 3 * 2 * space.num_slots();
   out << "memory per rank: ~" << si(bytes_weights + bytes_data + bytes_acts + 400e6) << "B (data " << si(bytes_data)
-      << "B, supernet state " << si(bytes_weights) << "B, activations " << si(bytes_acts) << "B, runtime ~400MB)\n";
+      << (o.data.stream ? "B streamed" : "B") << ", supernet state " << si(bytes_weights) << "B, activations " << si(bytes_acts) << "B, runtime ~400MB)\n";
   const double node_bytes = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
   if (bytes_weights + bytes_data + bytes_acts > node_bytes / std::max(1, ranks))
-    out << "  warning: more than this node's memory per rank (" << si(node_bytes) << "B in all); the data loader holds the "
-        << "image sets in memory\n";
+    out << "  warning: more than this node's memory per rank (" << si(node_bytes) << "B in all)"
+        << (o.data.stream ? "" : "; data.stream = true (hdf5 sets) leaves the images on disk") << "\n";
   const double seconds = total_flop / (kFlopsPerThread * threads * ranks);
   out << "estimated compute: " << si(total_flop) << "FLOP, about " << std::setprecision(2) << seconds / 60 << " min on "
       << ranks << " rank(s) x " << threads << " thread(s) at an assumed " << si(kFlopsPerThread)

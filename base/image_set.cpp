@@ -107,12 +107,15 @@ NormStats norm_stats(const ImageSet& set) {
   // A histogram of byte values makes this exact and fast (one pass, no float accumulation).
   std::vector<std::uint64_t> histogram(256, 0);
   if (set.streamed()) {
-    // Blocks of images: one pass over the file, one block in memory at a time.
-    constexpr std::int64_t kBlock = 512;
+    // One pass in file order (the split's order is random: reading it so would fetch a chunk per
+    // image), one block of images in memory at a time.
+    std::vector<std::int64_t> order(static_cast<std::size_t>(set.count));
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) { return set.rows[a] < set.rows[b]; });
+    constexpr std::size_t kBlock = 1024;
     std::vector<std::uint8_t> block;
-    for (std::int64_t first = 0; first < set.count; first += kBlock) {
-      std::vector<std::int64_t> indices(static_cast<std::size_t>(std::min<std::int64_t>(kBlock, set.count - first)));
-      std::iota(indices.begin(), indices.end(), first);
+    for (std::size_t first = 0; first < order.size(); first += kBlock) {
+      const std::vector<std::int64_t> indices(order.begin() + first, order.begin() + std::min(order.size(), first + kBlock));
       block.resize(indices.size() * static_cast<std::size_t>(set.pixels_per_image()));
       set.copy_images(indices, block.data());
       for (auto p : block) ++histogram[p];

@@ -1,6 +1,5 @@
 #include "app/options.hpp"
 
-#include <algorithm>
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <fstream>

@@ -56,7 +56,6 @@ constexpr double kWriteBatchSeconds = 0.5;
 
 void collect_fp_stage(const RunContext& ctx, StageEnv& env) {
   actors::Node& node = env.node;
-
   if (!ctx.leader()) return;
   const auto& o = ctx.pipeline().collect_fp;
   FpDatasetWriter writer(ctx.file("fp_dataset.h5"), ctx.meta, ctx.encoding->arch_size());
@@ -79,7 +78,6 @@ void collect_fp_stage(const RunContext& ctx, StageEnv& env) {
 
 void collect_quant_stage(const RunContext& ctx, StageEnv& env) {
   actors::Node& node = env.node;
-
   if (!ctx.leader()) return;
   std::map<std::uint64_t, QuantPlanItem> plan;
   for (int id = 0; id < ctx.pipeline().collect_quant.samples; ++id)

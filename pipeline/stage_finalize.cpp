@@ -94,7 +94,6 @@ void print_report(const RunContext& ctx) {
 
 void finalize_stage(const RunContext& ctx, StageEnv& env) {
   actors::Node& node = env.node;
-
   if (!ctx.leader()) return;
   const std::string path = ctx.scenario_file("final.h5");
   const std::vector<Finalist> candidates = finalists(ctx);
@@ -109,7 +108,7 @@ void finalize_stage(const RunContext& ctx, StageEnv& env) {
     const Arch arch = parse_arch(*ctx.space, c.arch);
     item.input = actors::make_payload(QuantizedSubnetTask{arch, parse_policy(*ctx.space, arch, c.policy)});
   });
-  run_items(ctx, node, task::finalize, std::move(items), k, [&](const actors::WorkResult& r, const actors::WorkItem&) {
+  run_items(ctx, node, task::finalize, std::move(items), k, [&](const actors::WorkResult& r, const actors::WorkItem& item) {
     if (r.status != actors::WorkStatus::ok) return;  // reported by run_items; a rerun retries it
     const SearchResult& c = candidates.at(r.id).candidate;
     FinalEntry e;
@@ -127,8 +126,8 @@ void finalize_stage(const RunContext& ctx, StageEnv& env) {
     e.state_dict = std::move(answer.weights);
     e.input_mean = answer.input_mean;
     e.input_stddev = answer.input_stddev;
-    const Arch arch = parse_arch(*ctx.space, c.arch);
-    e.blocks = final_blocks(*ctx.space, arch, parse_policy(*ctx.space, arch, c.policy));
+    const auto task = actors::read_payload<QuantizedSubnetTask>(item.input);  // parsed once, in the plan
+    e.blocks = final_blocks(*ctx.space, task.arch, task.policy);
     e.latency_ms = c.latency_ms;
     e.energy_mj = c.energy_mj;
     e.bitops = c.bitops;

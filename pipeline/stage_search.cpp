@@ -142,7 +142,6 @@ void measure_round(const RunContext& ctx, actors::Node& node, const std::string&
 
 void search_stage(const RunContext& ctx, StageEnv& env) {
   actors::Node& node = env.node;
-
   if (!ctx.leader()) return;
   const std::string path = ctx.scenario_file("search.h5");
   const auto& o = ctx.pipeline().search;

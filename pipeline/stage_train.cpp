@@ -76,6 +76,9 @@ void train_stage(const RunContext& ctx, StageEnv& env) {
     return;
   }
   const int world = ctx.process.size;
+  if (ctx.data.train.streamed())  // a pass over the whole file before the first step
+    say(ctx, "train: normalisation statistics from one pass over the " + std::to_string(ctx.data.train.count) +
+                 " streamed training images in " + ctx.data.train.source->path());
   Trainer trainer(ctx.options.space, config, ctx.data.train, ctx.process.rank, world,
                   world > 1 ? mpi_allreduce(comm) : AllReduceSum{});
   if (saved) {

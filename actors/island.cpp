@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "actors/messages.hpp"
+#include "actors/node.hpp"
 
 namespace apq::actors {
 namespace {
@@ -202,6 +203,27 @@ IslandOutcome read_island_result(const SearchSpace& space, const WorkResult& res
   }
   out.history = std::move(answer.history);
   return out;
+}
+
+std::vector<IslandOutcome> run_island_search(Node& node, const Layout& layout, const SearchSpace& space, std::uint64_t seed) {
+  caf::scoped_actor self(node.system());
+  WorkItem start;
+  start.task = "search";
+  start.seed = seed;
+  using Handle = decltype(node.router().request(self.ptr(), layout.island(0), start));
+  std::vector<Handle> pending;
+  for (int k = 0; k < layout.num_islands(); ++k) {
+    start.id = static_cast<std::uint64_t>(k);
+    pending.push_back(node.router().request(self.ptr(), layout.island(k), start));
+  }
+  std::vector<IslandOutcome> outcomes(static_cast<std::size_t>(layout.num_islands()));
+  for (int k = 0; k < layout.num_islands(); ++k) {
+    std::string error;
+    pending[k].receive([&](WorkResult& r) { outcomes[k] = read_island_result(space, r); },
+                       [&](caf::error& e) { error = "search: island " + std::to_string(k) + ": " + node.system().render(e); });
+    if (!error.empty()) throw std::runtime_error(error);
+  }
+  return outcomes;
 }
 
 }  // namespace apq::actors

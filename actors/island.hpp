@@ -72,4 +72,10 @@ struct IslandOutcome {
 };
 IslandOutcome read_island_result(const SearchSpace& space, const WorkResult& result);
 
+class Node;
+// One search over every island of the layout: sends each its start request (this seed, id = its
+// index) before waiting for any, since they depend on each other's migrants, and returns their
+// outcomes in island order. Throws std::runtime_error "search: island k: ..." for an island's error.
+std::vector<IslandOutcome> run_island_search(Node& node, const Layout& layout, const SearchSpace& space, std::uint64_t seed);
+
 }  // namespace apq::actors

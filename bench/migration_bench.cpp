@@ -64,19 +64,8 @@ double search_once(const SearchSpace& space, int islands, int generations, int m
     }
     node.start();
     if (node.rank() == 0) {
-      caf::scoped_actor self(node.system());
-      WorkItem start;
-      start.task = "search";
-      start.seed = 7;
       const auto t0 = Clock::now();
-      using Handle = decltype(node.router().request(self.ptr(), layout.island(0), start));
-      std::vector<Handle> pending;
-      for (int k = 0; k < islands; ++k) {
-        start.id = static_cast<std::uint64_t>(k);
-        pending.push_back(node.router().request(self.ptr(), layout.island(k), start));
-      }
-      for (auto& p : pending)
-        p.receive([](WorkResult&) {}, [&](caf::error& e) { node.abort("migration_bench: " + node.system().render(e)); });
+      run_island_search(node, layout, space, 7);
       seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       node.shutdown_all();
     }

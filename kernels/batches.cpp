@@ -28,7 +28,7 @@ ImageTensors to_tensors(const ImageSet& set, Normalisation norm) {
   if (!(norm.stddev > 0.0f)) throw std::invalid_argument("image tensors: normalisation stddev must be positive");
   ImageTensors out;
   if (set.streamed()) {
-    out.streamed = set;
+    out.on_disk = set;
   } else {
     out.images = normalised(set.pixels.data(), set.count, set, norm);
   }
@@ -41,13 +41,13 @@ ImageTensors to_tensors(const ImageSet& set, Normalisation norm) {
 torch::Tensor ImageTensors::images_at(const std::vector<int64_t>& indices) const {
   for (int64_t i : indices)
     if (i < 0 || i >= size()) throw std::invalid_argument("batches: image index " + std::to_string(i) + " out of range");
-  if (!streamed.streamed()) {
-    auto picked = indices;
-    return images.index_select(0, torch::from_blob(picked.data(), {static_cast<int64_t>(picked.size())}, torch::kLong).clone());
+  if (!streamed()) {  // index_select only reads the indices: no copy of them needed
+    const auto index = torch::from_blob(const_cast<int64_t*>(indices.data()), {static_cast<int64_t>(indices.size())}, torch::kLong);
+    return images.index_select(0, index);
   }
-  std::vector<std::uint8_t> pixels(indices.size() * static_cast<std::size_t>(streamed.pixels_per_image()));
-  streamed.copy_images(indices, pixels.data());
-  return normalised(pixels.data(), static_cast<int64_t>(indices.size()), streamed, norm);
+  std::vector<std::uint8_t> pixels(indices.size() * static_cast<std::size_t>(on_disk.pixels_per_image()));
+  on_disk.copy_images(indices, pixels.data());
+  return normalised(pixels.data(), static_cast<int64_t>(indices.size()), on_disk, norm);
 }
 
 BatchPlan::BatchPlan(int64_t images, int64_t batch_size, std::uint64_t seed)
@@ -132,7 +132,7 @@ Batch gather_batch(const ImageTensors& data, const std::vector<int64_t>& indices
 
 Batch slice_batch(const ImageTensors& data, int64_t begin, int64_t end) {
   if (begin < 0 || end > data.size() || begin >= end) throw std::invalid_argument("batches: slice outside the image set");
-  if (!data.streamed.streamed()) return {data.images.slice(0, begin, end), data.labels.slice(0, begin, end)};
+  if (!data.streamed()) return {data.images.slice(0, begin, end), data.labels.slice(0, begin, end)};
   std::vector<int64_t> range(static_cast<std::size_t>(end - begin));
   std::iota(range.begin(), range.end(), begin);
   return {data.images_at(range), data.labels.slice(0, begin, end)};

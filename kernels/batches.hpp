@@ -24,9 +24,10 @@ struct ImageTensors {
   torch::Tensor images;     // [N, C, H, W] float, (pixel / 255 - mean) / stddev; undefined when streamed
   torch::Tensor labels;     // [N] int64
   float background = 0.0f;  // normalised value of a black pixel (the crop padding)
-  ImageSet streamed;        // a streamed set's labels and file rows (no pixels)
+  ImageSet on_disk;         // a streamed set's labels and file rows (no pixels); empty otherwise
   Normalisation norm;
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+  bool streamed() const { return on_disk.streamed(); }
   // The normalised images at these indices, [n, C, H, W].
   torch::Tensor images_at(const std::vector<int64_t>& indices) const;
 };

@@ -23,11 +23,11 @@ struct DryRunSizes {
   double predictor_macs = 0;  // one predictor forward pass
 };
 
-// Each stage's work and floating-point operations (a row of pipeline/stage_table.cpp).
 // Bytes of image data a rank holds: every set in memory, or, with data.stream, labels, file rows,
 // HDF5's cache and the images in use at once.
 double data_bytes_per_rank(const RunOptions& options);
 
+// Each stage's work and floating-point operations (a row of pipeline/stage_table.cpp).
 StageEstimate estimate_train(const DryRunSizes& sizes);
 StageEstimate estimate_collect_fp(const DryRunSizes& sizes);
 StageEstimate estimate_collect_quant(const DryRunSizes& sizes);

@@ -22,30 +22,12 @@
 namespace apq {
 namespace {
 
-// Sends every island its start request and collects the answers (an island's error is thrown here).
+// Every island's answer to this round's search (an island's error is thrown here).
 std::vector<actors::IslandOutcome> run_islands(const RunContext& ctx, actors::Node& node, int round) {
-  const actors::Layout layout = run_layout(ctx);
-  caf::scoped_actor self(node.system());
-  actors::WorkItem start;
-  start.task = "search";
   const std::uint64_t seed = ctx.pipeline().search.evolution.seed;
-  start.seed = round == 0 ? seed : derive_seed(seed, stream_tag("search-round"), static_cast<std::uint64_t>(round));
-  // Start every island before waiting for any: they depend on each other's migrants.
-  using Handle = decltype(node.router().request(self.ptr(), layout.island(0), start));
-  std::vector<Handle> pending;
-  for (int k = 0; k < layout.num_islands(); ++k) {
-    start.id = static_cast<std::uint64_t>(k);
-    pending.push_back(node.router().request(self.ptr(), layout.island(k), start));
-  }
-  std::vector<actors::IslandOutcome> outcomes(layout.num_islands());
-  for (int k = 0; k < layout.num_islands(); ++k) {
-    std::string error;
-    pending[k].receive(
-        [&](actors::WorkResult& r) { outcomes[k] = actors::read_island_result(*ctx.space, r); },
-        [&](caf::error& e) { error = "search: island " + std::to_string(k) + ": " + node.system().render(e); });
-    if (!error.empty()) throw std::runtime_error(error);
-  }
-  return outcomes;
+  return actors::run_island_search(
+      node, run_layout(ctx), *ctx.space,
+      round == 0 ? seed : derive_seed(seed, stream_tag("search-round"), static_cast<std::uint64_t>(round)));
 }
 
 std::string round_method(const RunContext& ctx, int round) {

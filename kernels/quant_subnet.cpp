@@ -8,6 +8,7 @@
 
 #include "base/rng.hpp"
 #include "kernels/evaluation.hpp"
+#include "kernels/folded_quant_subnet.hpp"
 #include "kernels/model_state.hpp"
 #include "kernels/nesterov_sgd.hpp"
 #include "kernels/quant_jobs.hpp"
@@ -150,8 +151,10 @@ QuantEvalResult quantize_and_evaluate(const StaticSubnet& source, const SearchSp
     result.finetune = finetune(net, forward, data, config.finetune, derive_seed(seed, stream_tag("quant-batches"), 0));
     if (bn_images.defined()) calibrate_batch_norm(net, forward, bn_images, config.calib_batch);
   }
-  result.score = evaluate(net, forward, to_tensors(val, norm), config.eval_batch, config.eval_images);
-  if (test) result.test_score = evaluate(net, forward, to_tensors(*test, norm), config.eval_batch, 0);
+  const FoldedQuantSubnet folded(net);
+  const ForwardFn folded_forward = [&](const torch::Tensor& x) { return folded.forward(x); };
+  result.score = evaluate(net, folded_forward, to_tensors(val, norm), config.eval_batch, config.eval_images);
+  if (test) result.test_score = evaluate(net, folded_forward, to_tensors(*test, norm), config.eval_batch, 0);
   if (keep_weights) append_module_state(net, "", result.weights);
   return result;
 }

@@ -1,0 +1,83 @@
+#include "kernels/folded_quant_subnet.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace apq {
+
+FoldedQuantSubnet::InputQuant FoldedQuantSubnet::input_quant(const ActQuantizerImpl& q, bool after_relu6) {
+  if (q.mode() != ActQuantizerImpl::Mode::quantize)
+    throw std::logic_error("folded quantized subnet: an activation quantizer is not calibrated");
+  // As ActQuantizerImpl::forward, in the same float arithmetic: alpha clamped at 1e-4, scale
+  // alpha / levels clamped at 1e-12.
+  const float alpha = std::max(static_cast<float>(q.alpha_value()), 1e-4f);
+  const int bits = q.bits();
+  const bool is_signed = q.kind() == ActKind::signed_clip;
+  const float levels = static_cast<float>(is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1);
+  InputQuant in;
+  in.scale = std::max(alpha / levels, 1e-12f);
+  in.lower = is_signed ? -alpha : 0.0f;
+  in.upper = is_signed || !after_relu6 ? alpha : std::min(alpha, 6.0f);  // clamp(clamp(x, 0, 6), 0, alpha)
+  return in;
+}
+
+void FoldedQuantSubnet::InputQuant::apply(torch::Tensor& x) const {
+  x.clamp_(lower, upper).div_(scale).round_().mul_(scale);
+}
+
+FoldedQuantSubnet::Conv FoldedQuantSubnet::fold(const QConv2d& q, const torch::nn::BatchNorm2d& bn, bool after_relu6) {
+  torch::NoGradGuard no_grad;
+  const torch::nn::Conv2d& conv = q->conv;
+  const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&conv->options.padding());
+  if (!padding) throw std::invalid_argument("folded quantized subnet: only explicit padding is supported");
+  const torch::Tensor scale = bn->weight / torch::sqrt(bn->running_var + bn->options.eps());
+  Conv c;
+  c.input = input_quant(*q->input, after_relu6);
+  // The weights quantized by the op QConv2d runs at every forward: the same values.
+  c.weight = (fake_quant_weight(conv->weight.detach(), q->w_bits, q->granularity) * scale.view({-1, 1, 1, 1}))
+                 .contiguous(at::MemoryFormat::ChannelsLast);
+  c.bias = bn->bias - bn->running_mean * scale;
+  if (conv->bias.defined()) c.bias = c.bias + conv->bias * scale;
+  c.stride = std::vector<int64_t>(conv->options.stride()->begin(), conv->options.stride()->end());
+  c.padding = std::vector<int64_t>((*padding)->begin(), (*padding)->end());
+  c.groups = conv->options.groups();
+  return c;
+}
+
+torch::Tensor FoldedQuantSubnet::Conv::operator()(torch::Tensor x) const {
+  input.apply(x);
+  return torch::conv2d(x, weight, bias, stride, padding, {1, 1}, groups);
+}
+
+FoldedQuantSubnet::FoldedQuantSubnet(QuantSubnet& net)
+    : stem_(fold(net.stem_conv, net.stem_bn, false)),
+      first_dw_(fold(net.first_dw, net.first_dw_bn, true)),
+      first_pw_(fold(net.first_pw, net.first_pw_bn, true)),
+      head_(fold(net.head_conv, net.head_bn, false)),
+      classifier_input_(input_quant(*net.classifier->input, false)) {
+  for (const QuantBlock& b : net.blocks)
+    blocks_.push_back({fold(b.expand, b.expand_bn, false), fold(b.dw, b.dw_bn, true), fold(b.project, b.project_bn, true),
+                       b.residual});
+  torch::NoGradGuard no_grad;
+  classifier_weight_ =
+      fake_quant_weight(net.classifier->linear->weight.detach(), net.classifier->w_bits, net.classifier->granularity);
+  classifier_bias_ = net.classifier->linear->bias.detach();
+}
+
+// The walk of kernels/subnet_forward.hpp: each ReLU6 is merged into the unsigned quantizer of the
+// conv after it, so those convs take the unclipped tensor. Every tensor a quantizer overwrites
+// is one no later step reads, except a block's input, which its residual needs: copied.
+torch::Tensor FoldedQuantSubnet::forward(torch::Tensor x) const {
+  auto clip6 = [](torch::Tensor t) { return t.clamp_(0.0, 6.0); };
+  x = stem_(x.clone()).contiguous(at::MemoryFormat::ChannelsLast);  // the caller's images stay as they are
+  x = first_pw_(first_dw_(x));  // stem -> BN -> ReLU6 (in dw's quantizer) -> dw -> BN -> ReLU6 (in pw's)
+  for (const Block& b : blocks_) {
+    const torch::Tensor h = b.project(b.dw(b.expand(b.residual ? x.clone() : x)));
+    x = b.residual ? h.add_(x) : h;
+  }
+  x = clip6(head_(x)).mean({2, 3});
+  classifier_input_.apply(x);
+  return torch::linear(x, classifier_weight_, classifier_bias_);
+}
+
+}  // namespace apq

@@ -10,7 +10,6 @@ namespace apq {
 namespace {
 
 double signed_levels(int bits) { return static_cast<double>((1 << (bits - 1)) - 1); }  // 2^(b-1) - 1
-double unsigned_levels(int bits) { return static_cast<double>((1 << bits) - 1); }    // 2^b - 1
 
 // Straight-through: the value of q, the gradient of x.
 torch::Tensor straight_through(const torch::Tensor& x, const torch::Tensor& q) { return x + (q - x).detach(); }
@@ -50,24 +49,7 @@ torch::Tensor fake_quant_weight(const torch::Tensor& w, int bits, WeightGranular
   return straight_through(w, q);
 }
 
-torch::Tensor fake_quant_unsigned(const torch::Tensor& x, const torch::Tensor& alpha, int bits) {
-  check_bits(bits, "activation quantizer");
-  // where(): the gradient goes to x inside, to alpha where x >= alpha (PACT), nowhere below 0.
-  const torch::Tensor clipped = torch::where(x < alpha, x, alpha).clamp_min(0.0);
-  const torch::Tensor scale = (alpha.detach() / unsigned_levels(bits)).clamp_min(1e-12);
-  const torch::Tensor q = torch::round(clipped.detach() / scale) * scale;
-  return straight_through(clipped, q);
-}
-
-torch::Tensor fake_quant_signed(const torch::Tensor& x, const torch::Tensor& alpha, int bits) {
-  check_bits(bits, "activation quantizer");
-  // One sign bit and bits-1 magnitude bits; alpha gets +grad above alpha and -grad below -alpha.
-  const torch::Tensor upper = torch::where(x < alpha, x, alpha);
-  const torch::Tensor clipped = torch::where(upper > -alpha, upper, -alpha);
-  const torch::Tensor scale = (alpha.detach() / signed_levels(bits)).clamp_min(1e-12);
-  const torch::Tensor q = torch::round(clipped.detach() / scale) * scale;
-  return straight_through(clipped, q);
-}
+// fake_quant_unsigned and fake_quant_signed: kernels/fused_act_quant.cpp.
 
 ActQuantizerImpl::ActQuantizerImpl(int bits, ActKind kind, double initial_alpha) : bits_(bits), kind_(kind) {
   check_bits(bits, "activation quantizer");

@@ -27,26 +27,14 @@ void FoldedQuantSubnet::InputQuant::apply(torch::Tensor& x) const {
 
 FoldedQuantSubnet::Conv FoldedQuantSubnet::fold(const QConv2d& q, const torch::nn::BatchNorm2d& bn, bool after_relu6) {
   torch::NoGradGuard no_grad;
-  const torch::nn::Conv2d& conv = q->conv;
-  const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&conv->options.padding());
-  if (!padding) throw std::invalid_argument("folded quantized subnet: only explicit padding is supported");
-  const torch::Tensor scale = bn->weight / torch::sqrt(bn->running_var + bn->options.eps());
-  Conv c;
-  c.input = input_quant(*q->input, after_relu6);
   // The weights quantized by the op QConv2d runs at every forward: the same values.
-  c.weight = (fake_quant_weight(conv->weight.detach(), q->w_bits, q->granularity) * scale.view({-1, 1, 1, 1}))
-                 .contiguous(at::MemoryFormat::ChannelsLast);
-  c.bias = bn->bias - bn->running_mean * scale;
-  if (conv->bias.defined()) c.bias = c.bias + conv->bias * scale;
-  c.stride = std::vector<int64_t>(conv->options.stride()->begin(), conv->options.stride()->end());
-  c.padding = std::vector<int64_t>((*padding)->begin(), (*padding)->end());
-  c.groups = conv->options.groups();
-  return c;
+  const torch::Tensor weight = fake_quant_weight(q->conv->weight.detach(), q->w_bits, q->granularity);
+  return {input_quant(*q->input, after_relu6), FoldedConv::fold(q->conv, weight, bn)};
 }
 
 torch::Tensor FoldedQuantSubnet::Conv::operator()(torch::Tensor x) const {
   input.apply(x);
-  return torch::conv2d(x, weight, bias, stride, padding, {1, 1}, groups);
+  return conv(x);
 }
 
 FoldedQuantSubnet::FoldedQuantSubnet(QuantSubnet& net)

@@ -10,6 +10,7 @@
 
 #include <vector>
 
+#include "kernels/folded_subnet.hpp"
 #include "kernels/quant_subnet.hpp"
 
 namespace apq {
@@ -29,9 +30,7 @@ class FoldedQuantSubnet {
   };
   struct Conv {
     InputQuant input;
-    torch::Tensor weight, bias;
-    std::vector<int64_t> stride, padding;
-    int64_t groups = 1;
+    FoldedConv conv;
     // x must be a tensor this layer may overwrite (its quantizer runs in place).
     torch::Tensor operator()(torch::Tensor x) const;
   };

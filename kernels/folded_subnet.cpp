@@ -4,13 +4,13 @@
 
 namespace apq {
 
-FoldedSubnet::Conv FoldedSubnet::fold(const torch::nn::Conv2d& conv, const torch::nn::BatchNorm2d& bn) {
+FoldedConv FoldedConv::fold(const torch::nn::Conv2d& conv, const torch::Tensor& weight, const torch::nn::BatchNorm2d& bn) {
   torch::NoGradGuard no_grad;
   const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&conv->options.padding());
   if (!padding) throw std::invalid_argument("folded subnet: only explicit padding is supported");
   const torch::Tensor scale = bn->weight / torch::sqrt(bn->running_var + bn->options.eps());
-  Conv c;
-  c.weight = (conv->weight * scale.view({-1, 1, 1, 1})).contiguous(at::MemoryFormat::ChannelsLast);
+  FoldedConv c;
+  c.weight = (weight * scale.view({-1, 1, 1, 1})).contiguous(at::MemoryFormat::ChannelsLast);
   c.bias = bn->bias - bn->running_mean * scale;
   if (conv->bias.defined()) c.bias = c.bias + conv->bias * scale;
   c.stride = std::vector<int64_t>(conv->options.stride()->begin(), conv->options.stride()->end());
@@ -19,8 +19,12 @@ FoldedSubnet::Conv FoldedSubnet::fold(const torch::nn::Conv2d& conv, const torch
   return c;
 }
 
-torch::Tensor FoldedSubnet::Conv::operator()(const torch::Tensor& x) const {
+torch::Tensor FoldedConv::operator()(const torch::Tensor& x) const {
   return torch::conv2d(x, weight, bias, stride, padding, {1, 1}, groups);
+}
+
+FoldedSubnet::Conv FoldedSubnet::fold(const torch::nn::Conv2d& conv, const torch::nn::BatchNorm2d& bn) {
+  return FoldedConv::fold(conv, conv->weight.detach(), bn);
 }
 
 FoldedSubnet::FoldedSubnet(const StaticSubnet& net)

@@ -12,6 +12,16 @@
 
 namespace apq {
 
+// A convolution with its BatchNorm folded in, for inference; also the folded quantized subnet's.
+struct FoldedConv {
+  torch::Tensor weight, bias;
+  std::vector<int64_t> stride, padding;
+  int64_t groups = 1;
+  // `weight` stands for conv's own weights (the quantized subnet passes them quantized).
+  static FoldedConv fold(const torch::nn::Conv2d& conv, const torch::Tensor& weight, const torch::nn::BatchNorm2d& bn);
+  torch::Tensor operator()(const torch::Tensor& x) const;
+};
+
 class FoldedSubnet {
  public:
   // `net` must hold the BN statistics to evaluate with (eval mode); it is not changed.
@@ -20,12 +30,7 @@ class FoldedSubnet {
   torch::Tensor forward(torch::Tensor x) const;
 
  private:
-  struct Conv {
-    torch::Tensor weight, bias;
-    std::vector<int64_t> stride, padding;
-    int64_t groups = 1;
-    torch::Tensor operator()(const torch::Tensor& x) const;
-  };
+  using Conv = FoldedConv;
   struct Block {
     Conv expand, dw, project;
     bool residual = false;

@@ -8,16 +8,12 @@ namespace apq {
 FoldedQuantSubnet::InputQuant FoldedQuantSubnet::input_quant(const ActQuantizerImpl& q, bool after_relu6) {
   if (q.mode() != ActQuantizerImpl::Mode::quantize)
     throw std::logic_error("folded quantized subnet: an activation quantizer is not calibrated");
-  // As ActQuantizerImpl::forward, in the same float arithmetic: alpha clamped at 1e-4, scale
-  // alpha / levels clamped at 1e-12.
-  const float alpha = std::max(static_cast<float>(q.alpha_value()), 1e-4f);
-  const int bits = q.bits();
-  const bool is_signed = q.kind() == ActKind::signed_clip;
-  const float levels = static_cast<float>(is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1);
+  // As ActQuantizerImpl::forward computes them: alpha clamped at 1e-4 first.
+  const ActRange r = act_range(std::max(static_cast<float>(q.alpha_value()), 1e-4f), q.bits(), q.kind());
   InputQuant in;
-  in.scale = std::max(alpha / levels, 1e-12f);
-  in.lower = is_signed ? -alpha : 0.0f;
-  in.upper = is_signed || !after_relu6 ? alpha : std::min(alpha, 6.0f);  // clamp(clamp(x, 0, 6), 0, alpha)
+  in.scale = r.scale;
+  in.lower = r.lower;
+  in.upper = q.kind() == ActKind::unsigned_clip && after_relu6 ? std::min(r.upper, 6.0f) : r.upper;  // clamp(clamp(x, 0, 6), 0, alpha)
   return in;
 }
 

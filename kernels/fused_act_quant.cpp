@@ -25,15 +25,8 @@ inline float round_even(float v) {
   return (v + kMagic) - kMagic;
 }
 
-struct Range {
-  float lower, upper, scale;
-  bool is_signed;
-};
-
-Range range_of(const torch::Tensor& alpha, int bits, bool is_signed) {
-  const float a = alpha.item<float>();
-  const float levels = static_cast<float>(is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1);
-  return {is_signed ? -a : 0.0f, a, std::max(a / levels, 1e-12f), is_signed};
+ActRange range_of(const torch::Tensor& alpha, int bits, bool is_signed) {
+  return act_range(alpha.item<float>(), bits, is_signed ? ActKind::signed_clip : ActKind::unsigned_clip);
 }
 
 constexpr int64_t kBlock = 16384;  // elements per parallel block; fixed, so alpha's sum is too
@@ -48,7 +41,7 @@ class FusedActQuant : public torch::autograd::Function<FusedActQuant> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& input,
                                const torch::Tensor& alpha, int64_t bits, bool is_signed) {
     const torch::Tensor x = dense(input.to(torch::kFloat));
-    const Range r = range_of(alpha, static_cast<int>(bits), is_signed);
+    const ActRange r = range_of(alpha, static_cast<int>(bits), is_signed);
     torch::Tensor out = torch::empty_like(x);  // same strides as x
     const float* in = x.data_ptr<float>();
     float* o = out.data_ptr<float>();
@@ -56,7 +49,7 @@ class FusedActQuant : public torch::autograd::Function<FusedActQuant> {
       for (int64_t i = begin; i < end; ++i) {
         // where(x < a, x, a), then clamp_min(0) or where(. > -a, ., -a): the composed form.
         const float upper = in[i] < r.upper ? in[i] : r.upper;
-        const float c = r.is_signed ? (upper > r.lower ? upper : r.lower) : (upper < 0.0f ? 0.0f : upper);
+        const float c = is_signed ? (upper > r.lower ? upper : r.lower) : (upper < 0.0f ? 0.0f : upper);
         const float q = round_even(c / r.scale) * r.scale;
         o[i] = c + (q - c);  // the straight-through sum, as x + (q - x).detach()
       }

@@ -49,6 +49,12 @@ torch::Tensor fake_quant_weight(const torch::Tensor& w, int bits, WeightGranular
   return straight_through(w, q);
 }
 
+ActRange act_range(float alpha, int bits, ActKind kind) {
+  const bool is_signed = kind == ActKind::signed_clip;
+  const float levels = static_cast<float>(is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1);
+  return {is_signed ? -alpha : 0.0f, alpha, std::max(alpha / levels, 1e-12f)};
+}
+
 // fake_quant_unsigned and fake_quant_signed: kernels/fused_act_quant.cpp.
 
 ActQuantizerImpl::ActQuantizerImpl(int bits, ActKind kind, double initial_alpha) : bits_(bits), kind_(kind) {

@@ -26,6 +26,13 @@ enum class ActKind { unsigned_clip, signed_clip };
 torch::Tensor weight_scale(const torch::Tensor& w, int bits, WeightGranularity granularity);
 torch::Tensor fake_quant_weight(const torch::Tensor& w, int bits,
                                 WeightGranularity granularity = WeightGranularity::per_channel);
+// An activation quantizer's clip range and step, in float as the quantizers compute them:
+// [-alpha, alpha] or [0, alpha], scale alpha / levels clamped at 1e-12. (ActQuantizer clamps
+// its alpha at 1e-4 before.)
+struct ActRange {
+  float lower, upper, scale;
+};
+ActRange act_range(float alpha, int bits, ActKind kind);
 torch::Tensor fake_quant_unsigned(const torch::Tensor& x, const torch::Tensor& alpha, int bits);
 torch::Tensor fake_quant_signed(const torch::Tensor& x, const torch::Tensor& alpha, int bits);
 

@@ -2,7 +2,8 @@
 // (BN folded into the convolutions, inference mode, per-image results kept as tensors until the
 // end) against the previous path (conv + BN modules under no-grad, a host sync per batch), for the
 // median-MACs subnet of the default Fashion-MNIST space, in the same run, interleaved. Also the
-// new path at several batch sizes, and BN re-calibration (one cumulative pass) in images/s.
+// new path at several batch sizes, BN re-calibration (one cumulative pass) in images/s, and the
+// GFLOP/s both paths reach against a 1024^2 sgemm in the same run.
 //   build/bench/eval_bench [--threads 1] [--images 2000] [--seconds 6]
 #include <torch/torch.h>
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "app/process.hpp"
+#include "bench/gemm_peak.hpp"
 #include "bench/median_subnet.hpp"
 #include "kernels/bn_calibration.hpp"
 #include "kernels/compute_threads.hpp"
@@ -27,6 +29,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double wall_now() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -108,6 +111,13 @@ int main(int argc, char** argv) {
                                 images, seconds);
   std::printf("%-44s %10.0f img/s\n", "previous (conv + BN, sync per batch), batch 500", base[0]);
   std::printf("%-44s %10.0f img/s   %.2fx\n", "folded + inference mode, batch 500", base[1], base[1] / base[0]);
+  // How far from the machine's fp32 ceiling each path runs (2 FLOPs per MAC of the subnet).
+  const double gemm = apq::bench::gemm_gflops(wall_now);
+  const auto gflops = [&](double images_per_second) { return 2.0 * median_net.macs * images_per_second / 1e9; };
+  std::printf("compute: previous %.1f GFLOP/s, folded %.1f GFLOP/s = %.2f and %.2f of a 1024^2 sgemm (%.1f GFLOP/s, same "
+              "run); 2x the previous path needs %.2f of it\n",
+              gflops(base[0]), gflops(base[1]), gflops(base[0]) / gemm, gflops(base[1]) / gemm, gemm,
+              2 * gflops(base[0]) / gemm);
   for (int batch : {125, 250, 1000, 2000}) {
     const auto s = interleaved({[&] { previous_evaluate(*net, data, 500); },
                                 [&] { apq::evaluate(*net, folded_forward, data, batch); }},

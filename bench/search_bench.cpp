@@ -7,8 +7,6 @@
 // Costs: the cost model (kernels/cost_model.hpp) with the BitFusion-style analytic table.
 //   usage: search_bench [generations=300]
 #include <ATen/core/Tensor.h>
-#include <ATen/ops/mm.h>
-#include <ATen/ops/randn.h>
 
 #include <chrono>
 #include <ctime>
@@ -19,6 +17,7 @@
 #include <string>
 
 #include "app/process.hpp"
+#include "bench/gemm_peak.hpp"
 #include "kernels/bitfusion_model.hpp"
 #include "kernels/compute_threads.hpp"
 #include "kernels/cost_model.hpp"
@@ -41,16 +40,6 @@ double cpu_now() {
   timespec t;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-double gemm_gflops() {
-  const at::Tensor a = at::randn({1024, 1024}), b = at::randn({1024, 1024});
-  at::Tensor c = at::mm(a, b);
-  for (int i = 0; i < 3; ++i) at::mm_out(c, a, b);
-  const int reps = 20;
-  const double t0 = cpu_now();
-  for (int i = 0; i < reps; ++i) at::mm_out(c, a, b);
-  return 2.0 * 1024 * 1024 * 1024 * reps / (cpu_now() - t0) / 1e9;
 }
 
 // 21 searchable blocks: MobileNetV2-like widths, 5 stages of depth {2,3,4} and one of depth 1.
@@ -109,7 +98,7 @@ double predictor_rate(const PredictorHandle& p, const std::vector<Arch>& archs, 
   for (int i = 0; i < 20; ++i) p.predict(archs, policies, out.data());
   double rate = 0;
   for (int round = 0; round < 5; ++round) {
-    gemm = std::max(gemm, gemm_gflops());
+    gemm = std::max(gemm, apq::bench::gemm_gflops(cpu_now));
     const int reps = 300;
     const double t = cpu_now();
     for (int i = 0; i < reps; ++i) p.predict(archs, policies, out.data());

@@ -35,8 +35,10 @@ struct QuantScore : EvalScore {
 // Does not change the supernet (several fine-tuners may share a handle while nobody trains it).
 // Deterministic for a seed (given the number of LibTorch threads). Throws std::invalid_argument
 // when arch or policy does not fit the supernet's space or the config is out of range.
+// `images` as score_subnet's.
 QuantScore score_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy, const ImageSet& train,
-                           const ImageSet& val, const QuantJobConfig& config, std::uint64_t seed);
+                           const ImageSet& val, const QuantJobConfig& config, std::uint64_t seed,
+                           PreparedImages* images = nullptr);
 
 // The final fine-tune of a searched candidate: the same as score_quantized on `val`, and the
 // same fine-tuned network scored once on `test`; its weights are returned for final.h5.
@@ -48,6 +50,6 @@ struct FinalQuantScore {
 };
 FinalQuantScore finalize_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy,
                                    const ImageSet& train, const ImageSet& val, const ImageSet& test,
-                                   const QuantJobConfig& config, std::uint64_t seed);
+                                   const QuantJobConfig& config, std::uint64_t seed, PreparedImages* images = nullptr);
 
 }  // namespace apq

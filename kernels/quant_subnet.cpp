@@ -24,16 +24,6 @@ torch::nn::BatchNorm2d copy_bn(const torch::nn::BatchNorm2d& bn) {
   return torch::nn::BatchNorm2d(std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(bn->clone()));
 }
 
-// The images of `set` at `count` indices drawn from seed, as tensors: streamed if the set is
-// (the fine-tune's images can be many).
-ImageTensors sample_tensors(const ImageSet& set, int count, std::uint64_t seed, Normalisation norm) {
-  return to_tensors(subset_view(set, calibration_indices(set.count, count, seed)), norm);
-}
-// The same, in memory: calibration sets, used whole.
-torch::Tensor sample_images(const ImageSet& set, int count, std::uint64_t seed, Normalisation norm) {
-  return to_tensors(subset(set, calibration_indices(set.count, count, seed)), norm).images;
-}
-
 void run_in_batches(const ForwardFn& forward, const torch::Tensor& images, int64_t batch) {
   for (int64_t begin = 0; begin < images.size(0); begin += batch)
     forward(images.slice(0, begin, std::min<int64_t>(begin + batch, images.size(0))));
@@ -124,7 +114,9 @@ FinetuneStats finetune(torch::nn::Module& module, const ForwardFn& forward, cons
 QuantEvalResult quantize_and_evaluate(const StaticSubnet& source, const SearchSpace& space, const Policy& policy,
                                       const ImageSet& train, const ImageSet& val, Normalisation norm,
                                       const QuantEvalConfig& config, std::uint64_t seed, const ImageSet* test,
-                                      bool keep_weights) {
+                                      bool keep_weights, PreparedImages* images) {
+  PreparedImages for_this_call;
+  PreparedImages& prepared = images ? *images : for_this_call;
   if (config.calib_images < 1 || config.calib_batch < 1 || config.bn_images < 0)
     throw std::invalid_argument("quantized evaluation: calib_images and calib_batch must be at least 1");
   // Owned by a shared_ptr: module traversals (BN calibration) need shared_from_this.
@@ -134,27 +126,28 @@ QuantEvalResult quantize_and_evaluate(const StaticSubnet& source, const SearchSp
 
   torch::Tensor bn_images;
   if (config.bn_images > 0) {
-    bn_images = sample_images(train, config.bn_images, derive_seed(seed, stream_tag("quant-bn"), 0), norm);
+    bn_images = prepared.sample(train, config.bn_images, derive_seed(seed, stream_tag("quant-bn"), 0), norm)->images;
     set_act_mode(net, ActQuantizerImpl::Mode::passthrough);
     calibrate_batch_norm(net, forward, bn_images, config.calib_batch);
   }
   const torch::Tensor range_images =
-      sample_images(train, config.calib_images, derive_seed(seed, stream_tag("quant-range"), 0), norm);
+      prepared.sample(train, config.calib_images, derive_seed(seed, stream_tag("quant-range"), 0), norm)->images;
   net.eval();
   calibrate_activation_ranges(net, [&] { run_in_batches(forward, range_images, config.calib_batch); });
 
   QuantEvalResult result;
   if (config.finetune.steps > 0) {
     const int wanted = config.finetune_images > 0 ? config.finetune_images : config.finetune.steps * config.finetune.batch_size;
-    const ImageTensors data =
-        sample_tensors(train, std::min(wanted, train.count), derive_seed(seed, stream_tag("quant-finetune"), 0), norm);
-    result.finetune = finetune(net, forward, data, config.finetune, derive_seed(seed, stream_tag("quant-batches"), 0));
+    // Left where they are: a streamed set's fine-tune images can be many.
+    const auto data = prepared.sample(train, std::min(wanted, train.count),
+                                      derive_seed(seed, stream_tag("quant-finetune"), 0), norm, /*view=*/true);
+    result.finetune = finetune(net, forward, *data, config.finetune, derive_seed(seed, stream_tag("quant-batches"), 0));
     if (bn_images.defined()) calibrate_batch_norm(net, forward, bn_images, config.calib_batch);
   }
   const FoldedQuantSubnet folded(net);
   const ForwardFn folded_forward = [&](const torch::Tensor& x) { return folded.forward(x); };
-  result.score = evaluate(net, folded_forward, to_tensors(val, norm), config.eval_batch, config.eval_images);
-  if (test) result.test_score = evaluate(net, folded_forward, to_tensors(*test, norm), config.eval_batch, 0);
+  result.score = evaluate(net, folded_forward, *prepared.whole(val, norm), config.eval_batch, config.eval_images);
+  if (test) result.test_score = evaluate(net, folded_forward, *prepared.whole(*test, norm), config.eval_batch, 0);
   if (keep_weights) append_module_state(net, "", result.weights);
   return result;
 }
@@ -183,12 +176,12 @@ QuantEvalConfig eval_config(const QuantJobConfig& c) {
 
 QuantEvalResult run_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy, const ImageSet& train,
                               const ImageSet& val, const QuantJobConfig& c, std::uint64_t seed, const ImageSet* test,
-                              bool keep_weights) {
+                              bool keep_weights, PreparedImages* images) {
   SupernetState& state = net.state();
   state.net->space().check(arch, policy);
   const auto subnet = extract_subnet(*state.net, arch);
   return quantize_and_evaluate(*subnet, state.net->space(), policy, train, val, Normalisation{state.mean, state.stddev},
-                               eval_config(c), seed, test, keep_weights);
+                               eval_config(c), seed, test, keep_weights, images);
 }
 
 QuantScore to_score(const SubnetScore& s, const FinetuneStats& f) {
@@ -201,15 +194,15 @@ QuantScore to_score(const SubnetScore& s, const FinetuneStats& f) {
 }  // namespace
 
 QuantScore score_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy, const ImageSet& train,
-                           const ImageSet& val, const QuantJobConfig& c, std::uint64_t seed) {
-  const QuantEvalResult r = run_quantized(net, arch, policy, train, val, c, seed, nullptr, false);
+                           const ImageSet& val, const QuantJobConfig& c, std::uint64_t seed, PreparedImages* images) {
+  const QuantEvalResult r = run_quantized(net, arch, policy, train, val, c, seed, nullptr, false, images);
   return to_score(r.score, r.finetune);
 }
 
 FinalQuantScore finalize_quantized(const SupernetHandle& net, const Arch& arch, const Policy& policy,
                                    const ImageSet& train, const ImageSet& val, const ImageSet& test,
-                                   const QuantJobConfig& c, std::uint64_t seed) {
-  QuantEvalResult r = run_quantized(net, arch, policy, train, val, c, seed, &test, true);
+                                   const QuantJobConfig& c, std::uint64_t seed, PreparedImages* images) {
+  QuantEvalResult r = run_quantized(net, arch, policy, train, val, c, seed, &test, true, images);
   FinalQuantScore out;
   out.val = to_score(r.score, r.finetune);
   out.test = to_score(r.test_score, r.finetune);

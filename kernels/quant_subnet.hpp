@@ -106,6 +106,7 @@ struct QuantEvalResult {
 QuantEvalResult quantize_and_evaluate(const StaticSubnet& source, const SearchSpace& space, const Policy& policy,
                                       const ImageSet& train, const ImageSet& val, Normalisation norm,
                                       const QuantEvalConfig& config, std::uint64_t seed,
-                                      const ImageSet* test = nullptr, bool keep_weights = false);
+                                      const ImageSet* test = nullptr, bool keep_weights = false,
+                                      PreparedImages* images = nullptr);
 
 }  // namespace apq

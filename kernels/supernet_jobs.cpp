@@ -101,18 +101,20 @@ void Trainer::run(const std::function<void(const TrainProgress&)>& on_progress,
 // ---------------------------------------------------------------- evaluation
 
 SubnetScore score_subnet(const SupernetHandle& net, const Arch& arch, const ImageSet& calib, const ImageSet& val,
-                         const EvalOptions& options, std::uint64_t seed) {
+                         const EvalOptions& options, std::uint64_t seed, PreparedImages* images) {
+  PreparedImages for_this_call;
+  PreparedImages& prepared = images ? *images : for_this_call;
   SupernetState& state = net.state();
   const Normalisation norm{state.mean, state.stddev};
   auto subnet = extract_subnet(*state.net, arch);
   const ForwardFn forward = [&](const torch::Tensor& x) { return subnet->forward(x); };
   if (options.calib_images > 0) {
-    // Convert only the chosen images (the training split is large).
-    const auto chosen = subset(calib, calibration_indices(calib.count, options.calib_images, seed));
-    calibrate_batch_norm(*subnet, forward, to_tensors(chosen, norm).images, options.calib_batch);
+    // Only the chosen images are converted (the training split is large).
+    const auto chosen = prepared.sample(calib, options.calib_images, seed, norm);
+    calibrate_batch_norm(*subnet, forward, chosen->images, options.calib_batch);
   }
   const FoldedSubnet folded(*subnet);  // after calibration: BN folded into the convolutions
-  return evaluate(*subnet, [&](const torch::Tensor& x) { return folded.forward(x); }, to_tensors(val, norm),
+  return evaluate(*subnet, [&](const torch::Tensor& x) { return folded.forward(x); }, *prepared.whole(val, norm),
                   options.eval_batch, options.eval_images);
 }
 

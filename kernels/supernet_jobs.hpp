@@ -13,6 +13,7 @@
 #include "base/eval_score.hpp"
 #include "base/image_set.hpp"
 #include "base/named_arrays.hpp"
+#include "kernels/prepared_images.hpp"
 #include "kernels/search_space.hpp"
 
 namespace apq {
@@ -129,7 +130,8 @@ using SubnetScore = EvalScore;
 // Does not change the supernet (several evaluators may share a handle while nobody trains it).
 double evaluate_subnet(const SupernetHandle& net, const Arch& arch, const ImageSet& calib, int calib_images,
                        const ImageSet& val, std::uint64_t seed);
+// `images` holds the normalised images across calls (a worker's); without it they are made for this call.
 SubnetScore score_subnet(const SupernetHandle& net, const Arch& arch, const ImageSet& calib, const ImageSet& val,
-                         const EvalOptions& options, std::uint64_t seed);
+                         const EvalOptions& options, std::uint64_t seed, PreparedImages* images = nullptr);
 
 }  // namespace apq

@@ -53,8 +53,9 @@ void report_quality(const RunContext& ctx, const NamedArrays& weights) {
   eval.eval_images = 0;
   const SearchSpace& space = net.space();
   const std::uint64_t seed = ctx.options.seed;
-  const double largest = score_subnet(net, space.largest(), ctx.data.train, ctx.data.val, eval, seed).top1;
-  const double smallest = score_subnet(net, space.smallest(), ctx.data.train, ctx.data.val, eval, seed).top1;
+  PreparedImages images;
+  const double largest = score_subnet(net, space.largest(), ctx.data.train, ctx.data.val, eval, seed, &images).top1;
+  const double smallest = score_subnet(net, space.smallest(), ctx.data.train, ctx.data.val, eval, seed, &images).top1;
   std::ostringstream line;
   line << std::fixed << std::setprecision(2) << "train: validation top-1 of the largest subnet " << 100 * largest
        << "%, of the smallest " << 100 * smallest << "% (" << ctx.data.val.count << " images, BN re-calibrated on "

@@ -49,7 +49,8 @@ actors::WorkResult Workbench::collect_fp(const actors::WorkItem& item, const Sup
   const Arch arch = actors::read_payload<SubnetTask>(item.input).arch;
   ctx_.space->check(arch);
   FpAnswer answer;
-  answer.score = score_subnet(net, arch, ctx_.data.train, ctx_.data.val, ctx_.pipeline().collect_fp.eval, label_seed(ctx_));
+  answer.score = score_subnet(net, arch, ctx_.data.train, ctx_.data.val, ctx_.pipeline().collect_fp.eval, label_seed(ctx_),
+                              &images_);
   actors::WorkResult r;
   r.answer = actors::make_payload(answer);
   return r;
@@ -60,11 +61,11 @@ actors::WorkResult Workbench::collect_quant(const actors::WorkItem& item, const 
   ctx_.space->check(arch, policy);
   const QuantJobConfig& job = ctx_.pipeline().collect_quant.job;
   QuantAnswer answer;
-  answer.quant = score_quantized(net, arch, policy, ctx_.data.train, ctx_.data.val, job, label_seed(ctx_));
+  answer.quant = score_quantized(net, arch, policy, ctx_.data.train, ctx_.data.val, job, label_seed(ctx_), &images_);
   EvalOptions fp_eval;
   fp_eval.calib_images = job.bn_images;
   fp_eval.eval_images = job.eval_images;
-  answer.fp = score_subnet(net, arch, ctx_.data.train, ctx_.data.val, fp_eval, label_seed(ctx_));
+  answer.fp = score_subnet(net, arch, ctx_.data.train, ctx_.data.val, fp_eval, label_seed(ctx_), &images_);
   actors::WorkResult r;
   r.answer = actors::make_payload(answer);
   return r;
@@ -74,7 +75,7 @@ actors::WorkResult Workbench::finalize(const actors::WorkItem& item, const Super
   const auto [arch, policy] = actors::read_payload<QuantizedSubnetTask>(item.input);
   ctx_.space->check(arch, policy);
   FinalQuantScore score = finalize_quantized(net, arch, policy, ctx_.data.train, ctx_.data.val, ctx_.data.test,
-                                             ctx_.pipeline().finalize.job, item.seed);
+                                             ctx_.pipeline().finalize.job, item.seed, &images_);
   FinalAnswer answer;
   answer.val = score.val;
   answer.test = score.test;

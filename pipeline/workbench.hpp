@@ -41,6 +41,7 @@ class Workbench {
   const RunContext& ctx_;
   std::mutex mutex_;
   SupernetHandle net_;
+  PreparedImages images_;  // the items' validation and fixed calibration images, made once
 };
 
 }  // namespace apq

@@ -1,4 +1,4 @@
-// BN re-calibration and evaluation on a tiny real Fashion-MNIST subset (14x14).
+// BN re-calibration, evaluation and a worker's prepared images on a tiny real Fashion-MNIST subset (14x14).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -6,6 +6,7 @@
 
 #include "kernels/bn_calibration.hpp"
 #include "kernels/evaluation.hpp"
+#include "kernels/prepared_images.hpp"
 #include "kernels/subnet.hpp"
 #include "kernels/supernet.hpp"
 #include "kernels/supernet_jobs.hpp"
@@ -77,6 +78,38 @@ TEST(BnCalibration, ChangesTheStatisticsAndImprovesAFreshSubnet) {
   const SubnetScore facade = score_subnet(t.net, arch, t.train, t.val, options, 7);
   EXPECT_NEAR(facade.top1, calibrated.top1, 1e-9);
   EXPECT_TRUE(torch::equal(shared_before, state.net->head_bn->running_var));
+  // With a worker's prepared images, made by the first item and reused after: the same scores.
+  PreparedImages images;
+  for (const Arch& a : {arch, space.largest(), arch}) {
+    const SubnetScore alone = score_subnet(t.net, a, t.train, t.val, options, 7);
+    const SubnetScore shared = score_subnet(t.net, a, t.train, t.val, options, 7, &images);
+    EXPECT_EQ(alone.top1, shared.top1);
+    EXPECT_EQ(alone.loss, shared.loss);
+    EXPECT_EQ(alone.odd.correct, shared.odd.correct);
+  }
+}
+
+TEST(PreparedImages, MakesEachSetOnceAndReplacesASampleOnANewSeed) {
+  const ImageSet train = test::fashion_mnist_14(300), val = test::fashion_mnist_14(100, 50000);
+  const Normalisation norm{0.3f, 0.35f};
+  PreparedImages images;
+  const auto whole = images.whole(val, norm);
+  EXPECT_EQ(whole, images.whole(val, norm));
+  EXPECT_TRUE(torch::equal(whole->images, to_tensors(val, norm).images));
+  EXPECT_TRUE(torch::equal(whole->labels, to_tensors(val, norm).labels));
+  EXPECT_NE(whole, images.whole(val, {0.3f, 0.5f}));  // another normalisation is another entry
+
+  const auto first = images.sample(train, 50, 5, norm);
+  EXPECT_EQ(first, images.sample(train, 50, 5, norm));
+  const auto next = images.sample(train, 50, 6, norm);  // a new seed replaces the entry
+  EXPECT_NE(first, next);
+  EXPECT_NE(next, images.sample(train, 50, 5, norm));
+  const auto expected = to_tensors(subset(train, calibration_indices(train.count, 50, 6)), norm);
+  EXPECT_TRUE(torch::equal(next->images, expected.images));
+  EXPECT_TRUE(torch::equal(next->labels, expected.labels));
+  EXPECT_FALSE(torch::equal(first->images, next->images));
+  // In memory, a view holds the same images.
+  EXPECT_TRUE(torch::equal(images.sample(train, 50, 6, norm, /*view=*/true)->images, expected.images));
 }
 
 TEST(BnCalibration, CalibrationIsTheAverageOfBatchStatistics) {

@@ -150,6 +150,14 @@ TEST(QuantJobs, FacadeScoresAQuantizedSubnet) {
   EXPECT_EQ(a.images, 64);
   EXPECT_EQ(a.top1, b.top1);
   EXPECT_EQ(a.loss, b.loss);
+  // A worker's images, made by the first item and reused by the second, give the same scores.
+  PreparedImages images;
+  for (int item = 0; item < 2; ++item) {
+    const QuantScore c = score_quantized(net, arch, policy, train, val, config, 9, &images);
+    EXPECT_EQ(a.top1, c.top1);
+    EXPECT_EQ(a.loss, c.loss);
+    EXPECT_EQ(a.even.loss, c.even.loss);
+  }
   Policy bad = policy;
   bad.blocks[0].pw_w = 5;
   EXPECT_THROW(score_quantized(net, arch, bad, train, val, config, 9), std::invalid_argument);

@@ -24,6 +24,7 @@ void write_predictor(h5::Group& root, const std::string& name, const PredictorRe
   g.set_double_attr("rmse", r.rmse);
   g.set_double_attr("pearson", r.pearson);
   g.set_double_attr("kendall_tau", r.kendall_tau);
+  g.set_double_attr("kendall_tau_se", r.kendall_tau_se);
   g.set_double_attr("mean_target", r.mean_target);
   g.set_string_attr("label_target", r.label_target);
   g.set_int_attr("label_items", r.label_items);
@@ -52,6 +53,7 @@ PredictorRecord read_predictor(const h5::Group& root, const std::string& name, b
   r.rmse = g.double_attr("rmse");
   r.pearson = g.double_attr("pearson");
   r.kendall_tau = g.double_attr("kendall_tau");
+  if (g.has_attr("kendall_tau_se")) r.kendall_tau_se = g.double_attr("kendall_tau_se");
   r.mean_target = g.double_attr("mean_target");
   r.label_target = g.string_attr("label_target");
   r.label_items = g.int_attr("label_items");

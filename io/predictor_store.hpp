@@ -4,6 +4,7 @@
 // data: the baseline). Each save rewrites the file through "<path>.tmp" and a rename, keeping the
 // other groups, so the file always holds complete predictors.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,6 +29,7 @@ struct PredictorQuality {
   double rmse = 0.0;         // on the held-out set, accuracy as a fraction
   double pearson = 0.0;
   double kendall_tau = 0.0;
+  double kendall_tau_se = std::nan("");  // its standard error (jackknife); NaN in files from before it
   double mean_target = 0.0;  // mean held-out accuracy (fraction)
   // The labels it learned and how far they can be trusted (kernels/label_reliability.hpp): the
   // held-out figures above are read against these.

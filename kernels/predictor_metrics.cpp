@@ -124,12 +124,36 @@ double kendall_tau_quadratic(const std::vector<float>& predicted, const std::vec
   return denominator > 0 ? static_cast<double>(concordant_minus_discordant) / denominator : 0.0;
 }
 
+double kendall_tau_standard_error(const std::vector<float>& predicted, const std::vector<float>& truth) {
+  require_pairs(predicted, truth, "kendall_tau_standard_error");
+  const std::size_t n = truth.size();
+  if (n < 4) throw std::invalid_argument("kendall_tau_standard_error: needs at least 4 pairs");
+  const std::size_t groups = std::min<std::size_t>(n, 50);
+  std::vector<double> without(groups);  // tau with one group left out
+  std::vector<float> p, t;
+  for (std::size_t g = 0; g < groups; ++g) {
+    p.clear();
+    t.clear();
+    for (std::size_t i = 0; i < n; ++i)
+      if (i % groups != g) {
+        p.push_back(predicted[i]);
+        t.push_back(truth[i]);
+      }
+    without[g] = kendall_tau(p, t);
+  }
+  const double mean = std::accumulate(without.begin(), without.end(), 0.0) / static_cast<double>(groups);
+  double sum_sq = 0.0;
+  for (double w : without) sum_sq += (w - mean) * (w - mean);
+  return std::sqrt(static_cast<double>(groups - 1) / static_cast<double>(groups) * sum_sq);
+}
+
 PredictorMetrics evaluate_predictions(const std::vector<float>& predicted, const std::vector<float>& truth) {
   PredictorMetrics m;
   m.count = static_cast<int>(truth.size());
   m.rmse = rmse(predicted, truth);
   m.pearson = pearson(predicted, truth);
   m.kendall_tau = kendall_tau(predicted, truth);
+  if (truth.size() >= 4) m.kendall_tau_se = kendall_tau_standard_error(predicted, truth);
   return m;
 }
 

@@ -221,6 +221,7 @@ PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& enco
   metrics.rmse = quality.rmse;
   metrics.pearson = quality.pearson;
   metrics.kendall_tau = quality.kendall_tau;
+  metrics.kendall_tau_se = quality.kendall_tau_se;
   metrics.holdout_loss = best_loss * scale.scale * scale.scale;  // in accuracy units
   metrics.train_count = n_train;
   metrics.holdout_index = hold;

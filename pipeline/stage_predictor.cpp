@@ -49,6 +49,7 @@ void store(const RunContext& ctx, const std::string& path, const std::string& na
   record.rmse = held.rmse;
   record.pearson = held.pearson;
   record.kendall_tau = held.kendall_tau;
+  record.kendall_tau_se = held.kendall_tau_se;
   record.mean_target = std::accumulate(split.heldout.accuracy.begin(), split.heldout.accuracy.end(), 0.0) /
                        static_cast<double>(split.heldout.accuracy.size());
   record.label_target = label_target_name(labels.target);
@@ -67,7 +68,8 @@ void store(const RunContext& ctx, const std::string& path, const std::string& na
   line.precision(4);
   line << "predictor: " << name << ", " << ensemble.size() << " members trained on " << record.n_train
        << " pairs (at most " << record.epochs << " epochs); held-out " << record.n_heldout << ": RMSE " << held.rmse
-       << ", Pearson " << held.pearson << ", Kendall tau " << held.kendall_tau << " (label ceiling "
+       << ", Pearson " << held.pearson << ", Kendall tau " << held.kendall_tau << " +- " << held.kendall_tau_se
+       << " (1 SE; label ceiling "
        << record.label_tau_ceiling << ", label reliability " << record.label_reliability << "), mean spread "
        << mean_spread;
   say(ctx, line.str());

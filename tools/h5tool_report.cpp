@@ -29,7 +29,7 @@ void predictor_quality(const std::string& path, std::ostream& out) {
   with_retries(file, [&] { p = read_predictors(file, false); });
   out << "Held-out quality of the predictors in " << base_name(file)
       << " (accuracy as a fraction), beside their labels' split-half reliability and tau ceiling\n";
-  std::vector<std::vector<std::string>> rows = {{"predictor", "n_train", "n_heldout", "rmse", "pearson", "kendall_tau",
+  std::vector<std::vector<std::string>> rows = {{"predictor", "n_train", "n_heldout", "rmse", "pearson", "kendall_tau", "tau_se",
                                                  "mean_target", "rmse_from_pairs", "labels", "split_half_tau",
                                                  "reliability", "tau_ceiling"}};
   const PredictorRecord* transfer = nullptr;
@@ -40,7 +40,7 @@ void predictor_quality(const std::string& path, std::ostream& out) {
       sq += (r.heldout_predicted[i] - r.heldout_target[i]) * (r.heldout_predicted[i] - r.heldout_target[i]);
     const double pair_rmse = r.heldout_target.empty() ? NAN : std::sqrt(sq / static_cast<double>(r.heldout_target.size()));
     rows.push_back({name, std::to_string(r.n_train), std::to_string(r.n_heldout), fixed(r.rmse, 4), fixed(r.pearson, 4),
-                    fixed(r.kendall_tau, 4), fixed(r.mean_target, 4), fixed(pair_rmse, 4), r.label_target,
+                    fixed(r.kendall_tau, 4), fixed(r.kendall_tau_se, 4), fixed(r.mean_target, 4), fixed(pair_rmse, 4), r.label_target,
                     fixed(r.label_split_half_tau, 4), fixed(r.label_reliability, 4), fixed(r.label_tau_ceiling, 4)});
     if (name == kQuantPredictor) transfer = &r;
     if (name == kQuantScratchPredictor) scratch = &r;

@@ -99,7 +99,8 @@ void predictors_summary(std::ostream& out, const RunFileEntry& f) {
   common(out, f, p.meta);
   for (const auto& [name, r] : p.predictors)
     line(out, name, "RMSE " + fixed(r.rmse, 4) + ", Pearson " + fixed(r.pearson, 3) + ", Kendall tau " +
-                        fixed(r.kendall_tau, 3) + " on " + std::to_string(r.n_heldout) + " held out (" +
+                        fixed(r.kendall_tau, 3) + " +- " + fixed(r.kendall_tau_se, 3) + " on " +
+                        std::to_string(r.n_heldout) + " held out (" +
                         std::to_string(r.n_train) + " trained, " + std::to_string(r.epochs) + " epochs)");
 }
 

@@ -147,11 +147,12 @@ TEST_F(H5Tool, PredictorReportsHeldOutQualityTransferAgainstScratch) {
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(rows[2 + i][0], p.predictors[i].first);
     EXPECT_EQ(rows[2 + i][2], "12");
-    EXPECT_EQ(rows[2 + i][3], rows[2 + i][7]);  // stored RMSE = RMSE of the stored pairs
+    EXPECT_EQ(rows[2 + i][3], rows[2 + i][8]);  // stored RMSE = RMSE of the stored pairs
     EXPECT_NEAR(std::stod(rows[2 + i][3]), p.predictors[i].second.rmse, 1e-4);
-    EXPECT_EQ(rows[2 + i][8], "blend");  // the labels' ceiling beside the held-out figures
-    EXPECT_EQ(rows[2 + i][10], "0.8889");
-    EXPECT_EQ(rows[2 + i][11], "0.7000");
+    EXPECT_NEAR(std::stod(rows[2 + i][6]), p.predictors[i].second.kendall_tau_se, 1e-4);  // beside its tau
+    EXPECT_EQ(rows[2 + i][9], "blend");  // the labels' ceiling beside the held-out figures
+    EXPECT_EQ(rows[2 + i][11], "0.8889");
+    EXPECT_EQ(rows[2 + i][12], "0.7000");
   }
   EXPECT_NE(r.out.find("transfer vs scratch: RMSE"), std::string::npos);
   EXPECT_NE(r.out.find("transfer is better"), std::string::npos) << r.out;

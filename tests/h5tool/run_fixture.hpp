@@ -78,6 +78,7 @@ inline PredictorRecord fixture_predictor(std::int64_t policy_size, double noise,
   r.rmse = std::sqrt(sq / 12);
   r.pearson = 0.9 - noise;
   r.kendall_tau = 0.8 - noise;
+  r.kendall_tau_se = 0.05 + noise;
   r.mean_target = 0.82;
   r.label_target = "blend";
   r.label_items = 42;

@@ -20,6 +20,7 @@ PredictorRecord sample_predictor(std::int64_t policy_size, double rmse) {
   r.rmse = rmse;
   r.pearson = 0.9;
   r.kendall_tau = 0.7;
+  r.kendall_tau_se = 0.06;
   r.mean_target = 0.8;
   r.members = {{{"layers.0.weight", {2, 3}, {1, 2, 3, 4, 5, 6}}, {"layers.0.bias", {2}, {0.5f, -0.5f}}},
                {{"layers.0.weight", {2, 3}, {6, 5, 4, 3, 2, 1}}, {"layers.0.bias", {2}, {0.25f, -0.25f}}}};
@@ -70,6 +71,7 @@ TEST_F(PredictorStore, GroupsRoundTripAndASaveReplacesOnlyItsGroup) {
   EXPECT_EQ(quant->label_split_half_pearson, 0.75);
   EXPECT_EQ(quant->label_reliability, 1.5 / 1.75);
   EXPECT_EQ(quant->label_tau_ceiling, 0.66);
+  EXPECT_EQ(quant->kendall_tau_se, 0.06);
   EXPECT_FALSE(load_predictor(path, meta, "nothing").has_value());
   EXPECT_FALSE(load_predictor(dir.file("none.h5"), meta, kFpPredictor).has_value());
   EXPECT_TRUE(read_predictors(path, false).predictors[0].second.members.empty());

@@ -284,5 +284,50 @@ TEST(PredictorMetricsTest, KendallFastEqualsQuadraticWithTies) {
   EXPECT_THROW(kendall_tau({1, 2}, {1, 2, 3}), std::invalid_argument);
 }
 
+// Pairs whose true ranking agrees with the prediction to a degree (tau about 0.5).
+void noisy_pairs(int n, std::uint64_t seed, std::vector<float>& predicted, std::vector<float>& truth) {
+  Rng rng(seed);
+  predicted.clear();
+  truth.clear();
+  for (int i = 0; i < n; ++i) {
+    const float x = static_cast<float>(rng.below(100000)) / 1000.0f;
+    predicted.push_back(x);
+    truth.push_back(x + static_cast<float>(rng.below(100000)) / 1500.0f);
+  }
+}
+
+TEST(PredictorMetricsTest, KendallStandardErrorIsTheJackknifes) {
+  std::vector<float> p, t;
+  noisy_pairs(30, 2, p, t);
+  // Below 50 pairs each pair is its own group: the leave-one-out jackknife, from the definition.
+  std::vector<double> without;
+  for (std::size_t k = 0; k < p.size(); ++k) {
+    std::vector<float> pk, tk;
+    for (std::size_t i = 0; i < p.size(); ++i)
+      if (i != k) {
+        pk.push_back(p[i]);
+        tk.push_back(t[i]);
+      }
+    without.push_back(kendall_tau_quadratic(pk, tk));
+  }
+  double mean = 0, sum_sq = 0;
+  for (double w : without) mean += w / static_cast<double>(without.size());
+  for (double w : without) sum_sq += (w - mean) * (w - mean);
+  const double expected = std::sqrt(29.0 / 30.0 * sum_sq);
+  EXPECT_NEAR(kendall_tau_standard_error(p, t), expected, 1e-12);
+  EXPECT_GT(expected, 0.03);
+  EXPECT_EQ(evaluate_predictions(p, t).kendall_tau_se, kendall_tau_standard_error(p, t));
+
+  // A perfect ranking has no spread; more pairs, a smaller error (grouped above 50 pairs).
+  EXPECT_EQ(kendall_tau_standard_error({1, 2, 3, 4, 5}, {2, 4, 6, 8, 10}), 0.0);
+  noisy_pairs(60, 3, p, t);
+  const double on_60 = kendall_tau_standard_error(p, t);
+  EXPECT_GT(on_60, 0.03);
+  EXPECT_LT(on_60, 0.15);
+  noisy_pairs(2000, 3, p, t);
+  EXPECT_LT(kendall_tau_standard_error(p, t), on_60 / 3);
+  EXPECT_THROW(kendall_tau_standard_error({1, 2, 3}, {1, 2, 3}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace apq

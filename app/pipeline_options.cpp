@@ -96,7 +96,7 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(pred, "predictor.hidden", text.hidden, "hidden layer sizes");
   key(pred, "predictor.members", o.predictor.members, "predictors per ensemble (their spread is the uncertainty)");
   key(pred, "predictor.label-target", o.predictor.label_target,
-      "what the predictors learn: auto (the most reliable of the three), top1, loss or blend");
+      "what the predictors learn: auto (the most reliable of the three that measure accuracy), top1, loss or blend");
   key(pred, "predictor.fp-epochs", o.predictor.fp.max_epochs, "maximum epochs of the full-precision predictor");
   key(pred, "predictor.quant-epochs", o.predictor.quant.max_epochs, "maximum epochs of the quantization-aware predictors");
   key(pred, "predictor.patience", o.predictor.fp.patience, "epochs without held-out improvement before stopping");

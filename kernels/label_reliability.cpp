@@ -1,5 +1,6 @@
 #include "kernels/label_reliability.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -40,6 +41,13 @@ std::vector<double> sum(const std::vector<double>& a, const std::vector<double>&
 
 std::vector<float> as_float(const std::vector<double>& x) { return {x.begin(), x.end()}; }
 
+// Pearson correlation; 0 when either side is constant (a variance below 1e-20 is rounding: scores
+// are accuracies and losses of order 1, whose real spreads are 1e-8 and more).
+double correlation(const std::vector<double>& x, const std::vector<double>& y) {
+  const double vx = covariance(x, x), vy = covariance(y, y);
+  return vx > 1e-20 && vy > 1e-20 ? covariance(x, y) / std::sqrt(vx * vy) : 0.0;
+}
+
 template <class Get>
 std::vector<double> column(const std::vector<EvalScore>& scores, Get get) {
   std::vector<double> out;
@@ -70,8 +78,7 @@ SplitHalf split_half(const std::vector<double>& a, const std::vector<double>& b)
   if (a.size() < 3) throw std::invalid_argument("split-half: fewer than 3 items");
   SplitHalf h;
   h.items = static_cast<int>(a.size());
-  const double va = covariance(a, a), vb = covariance(b, b);
-  h.pearson = va > 0 && vb > 0 ? covariance(a, b) / std::sqrt(va * vb) : 0.0;
+  h.pearson = correlation(a, b);
   h.kendall_tau = kendall_tau(as_float(a), as_float(b));
   h.reliability = h.pearson > -1.0 ? 2.0 * h.pearson / (1.0 + h.pearson) : -1.0;
   // A negative reliability has no ceiling: no signal to rank by.
@@ -102,7 +109,22 @@ LabelChoice choose_labels(const std::vector<EvalScore>& scores, std::optional<La
   for (int t = 0; t < kLabelTargets; ++t) {
     per_target[t] = target_scores(scores, static_cast<LabelTarget>(t));
     choice.reliability[t] = split_half(per_target[t].even, per_target[t].odd);
-    if (!forced && choice.reliability[t].reliability > choice.chosen().reliability) choice.target = static_cast<LabelTarget>(t);
+  }
+  const TargetScores& top1_halves = per_target[static_cast<int>(LabelTarget::top1)];
+  const double r_top1 = choice.reliability[static_cast<int>(LabelTarget::top1)].pearson;
+  for (int t = 0; t < kLabelTargets; ++t) {
+    SplitHalf& h = choice.reliability[t];
+    if (r_top1 > 0 && h.pearson > 0) {
+      const double cross = 0.5 * (correlation(per_target[t].even, top1_halves.odd) +
+                                  correlation(per_target[t].odd, top1_halves.even));
+      h.validity = cross / std::sqrt(h.pearson * r_top1);
+      h.worth = std::sqrt(h.reliability) * std::min(h.validity, 1.0);
+    }
+  }
+  for (int t = 1; t < kLabelTargets && !forced; ++t) {
+    const SplitHalf& h = choice.reliability[t];
+    const bool measures_accuracy = !(h.validity < kMinValidity);  // NaN: not measurable, kept
+    if (measures_accuracy && h.reliability > choice.chosen().reliability) choice.target = static_cast<LabelTarget>(t);
   }
   if (forced) choice.target = *forced;
   const std::vector<double>& top1 = per_target[0].full;

@@ -8,10 +8,18 @@
 //                                       i.e. the share of its variance across items that is signal;
 //   tau_ceiling = (2/pi) asin(sqrt(reliability))
 //                                       the Kendall tau an error-free predictor would reach against
-//                                       these labels (bivariate normal), the ceiling for any predictor.
+//                                       these labels (bivariate normal), the ceiling for any predictor;
+//   validity    = the correlation of s's true score with top-1's: one half's s against the other
+//                 half's top-1, corrected for both halves' noise (r_cross / sqrt(r_s r_top1)).
+//                 A reliable score may measure something else than accuracy (confidence);
+//   worth       = sqrt(reliability) x min(validity, 1): the label's correlation with the true top-1.
+// bench/label_target_bench measures more targets. On real runs top-1, loss and blend have
+// validity 0.91-1 (docs/PREDICTOR-AND-SEARCH.md); choosing by worth instead of reliability was
+// tried on the quick run (blend instead of loss) and found no better winners.
 // The halves see evaluation noise only: noise that both halves share (one BN calibration set,
 // one fine-tune) is not in these figures.
 #pragma once
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +40,8 @@ struct SplitHalf {
   double pearson = 0.0;      // between the halves' scores
   double reliability = 0.0;  // Spearman-Brown, of the full-length label
   double tau_ceiling = 0.0;  // expected Kendall tau of an error-free predictor against the labels
+  double validity = std::nan("");  // of a target against top-1 (choose_labels); NaN when a half has no signal
+  double worth = std::nan("");     // sqrt(reliability) x min(validity, 1)
 };
 
 // Of paired half scores (throws std::invalid_argument for different sizes or fewer than 3 items).
@@ -53,7 +63,9 @@ struct LabelChoice {
   const SplitHalf& chosen() const { return reliability[static_cast<int>(target)]; }
 };
 
-// The target with the highest reliability, or `forced`.
+// The most reliable target among those that measure accuracy (validity >= kMinValidity, or not
+// measurable because a half carries no signal), or `forced`. Top-1 is always eligible.
+constexpr double kMinValidity = 0.8;
 LabelChoice choose_labels(const std::vector<EvalScore>& scores, std::optional<LabelTarget> forced = std::nullopt);
 
 }  // namespace apq

@@ -20,11 +20,12 @@ namespace {
 std::string describe(const std::string& dataset, const LabelChoice& c) {
   std::ostringstream out;
   out.precision(3);
-  out << "predictor: " << dataset << " labels (" << c.chosen().items << " items), split-half reliability:";
+  out << "predictor: " << dataset << " labels (" << c.chosen().items << " items), split-half reliability and validity:";
   for (int t = 0; t < kLabelTargets; ++t) {
     const SplitHalf& h = c.reliability[t];
     out << (t ? ";" : "") << ' ' << label_target_name(static_cast<LabelTarget>(t)) << " tau " << h.kendall_tau
-        << ", r " << h.pearson << ", reliability " << h.reliability;
+        << ", r " << h.pearson << ", reliability " << h.reliability << ", validity " << h.validity << ", worth "
+        << h.worth;
   }
   out << " -> learning " << label_target_name(c.target) << " (tau ceiling " << c.chosen().tau_ceiling << ")";
   return out.str();

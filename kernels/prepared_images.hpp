@@ -4,7 +4,9 @@
 // again (collect-quant converted the 10,000 validation images twice per item). Thread-safe.
 // Entries are keyed by the set's address: a set must outlive the cache and not change while it
 // lives. A sample keeps one entry per (set, count, kind), the latest seed's, so per-item seeds
-// (finalize) replace their entry instead of piling up.
+// (finalize) replace their entry instead of piling up. Two same-sized samples from different
+// seeds share that entry and replace each other (a collect-quant item's FP and quantized BN sets,
+// 500 images each: well under a millisecond per item, against the 31 MB validation set kept).
 // Torch-free: ImageTensors and Normalisation are kernels/batches.hpp's.
 #pragma once
 #include <cstdint>

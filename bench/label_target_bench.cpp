@@ -1,8 +1,9 @@
 // Label targets by their split-half reliability, against the loss the labels use now, in one
 // run: per-image results of many subnets of a trained supernet, written to a file that
 // bench/label_targets.py (started at the end) reads. For N architectures sampled
-// from the run's space, each BN re-calibrated on the run's fixed calibration set and evaluated
-// as collect-fp does (folded, inference mode) on every validation image, the per-image loss,
+// from the run's space, each BN re-calibrated on one fixed calibration set (the run's
+// collect-fp.calib-images, drawn with seed 1) and evaluated as collect-fp does (folded,
+// inference mode) on every validation image, the per-image loss,
 // correct-class probability, margin (true logit minus the best other) and hit, and the loss of
 // the image mirrored left to right (a second view of it, as training's augmentation makes).
 //   build/bench/label_target_bench RUN_DIR [--items 200] [--out FILE] [--threads 2]
@@ -122,5 +123,4 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "label_target_bench: %s\n", e.what());
     return 1;
   }
-  return 0;
 }

@@ -37,6 +37,14 @@ std::vector<std::string> never_decide(std::vector<std::string> more = {}) {
   return keys;
 }
 
+// Keys added after run files existed, with the value that reproduces what files without them
+// hold. At that value a key is left out of the inputs, so that older run directories stay valid.
+bool added_key_at_old_behaviour(const std::string& key, const std::string& value) {
+  static const std::map<std::string, std::string> added{{"collect-fp.precision", "fp32"}};
+  const auto it = added.find(key);
+  return it != added.end() && it->second == value;
+}
+
 }  // namespace
 
 // A dataset's own sample count only says how far it is filled (a larger count continues it).
@@ -63,7 +71,8 @@ std::string inputs_of(const std::string& resolved_config, const FileInputs& inpu
     const auto it = parsed.find(name);
     if (it == parsed.end()) continue;
     for (const auto& [key, value] : it->second)
-      if (std::find(inputs.ignored.begin(), inputs.ignored.end(), name + "." + key) == inputs.ignored.end())
+      if (std::find(inputs.ignored.begin(), inputs.ignored.end(), name + "." + key) == inputs.ignored.end() &&
+          !added_key_at_old_behaviour(name + "." + key, value))
         out << key << " = " << value << "\n";
   }
   return out.str();

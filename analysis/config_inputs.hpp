@@ -21,6 +21,8 @@ FileInputs search_inputs();
 FileInputs final_inputs();
 
 // The top-level seed (when `inputs.with_seed`) and the inputs' keys of a resolved config, as text.
+// A key added after run files existed is left out at the value that reproduces files made
+// without it (collect-fp.precision = fp32), so those files keep matching.
 std::string inputs_of(const std::string& resolved_config, const FileInputs& inputs);
 
 // The first key in which two configs (or two inputs_of texts) differ.

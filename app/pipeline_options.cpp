@@ -82,6 +82,8 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   po::options_description fp("Full-precision accuracy data [collect-fp]");
   key(fp, "collect-fp.samples", o.collect_fp.samples, "random subnets evaluated");
   add_eval_keys(fp, "collect-fp", o.collect_fp.eval);
+  key(fp, "collect-fp.precision", text.fp_precision,
+      "arithmetic of the evaluation pass: fp32, or bf16 (faster on CPUs with AVX512-BF16; labels differ slightly)");
 
   po::options_description quant("Quantized accuracy data [collect-quant]");
   key(quant, "collect-quant.samples", o.collect_quant.samples, "(architecture, policy) pairs: half random, half several policies per architecture");
@@ -172,6 +174,13 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
           "runtime.heartbeat-seconds must be positive and shorter than runtime.heartbeat-timeout");
   require(o.collect_fp.samples > 0, "collect-fp.samples must be positive");
   require(o.collect_fp.eval.calib_images > 0 && o.collect_fp.eval.eval_images >= 0, "collect-fp.calib-images must be positive and eval-images >= 0");
+  try {
+    o.collect_fp.eval.precision = parse_inference_precision(text.fp_precision);
+  } catch (const std::invalid_argument&) {
+    throw UsageError("collect-fp.precision must be fp32 or bf16, not '" + text.fp_precision + "'");
+  }
+  require(o.collect_fp.eval.precision == InferencePrecision::fp32 || bf16_inference_supported(),
+          "collect-fp.precision = bf16 needs a CPU with AVX512-BF16, and this one has none (use fp32)");
   require(o.collect_quant.samples > 1, "collect-quant.samples must be at least 2");
   require(o.collect_quant.policies_per_arch > 0, "collect-quant.policies-per-arch must be positive");
   require(o.collect_quant.policy_sampling == "leveled" || o.collect_quant.policy_sampling == "uniform",

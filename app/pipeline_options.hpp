@@ -104,7 +104,7 @@ struct PipelineOptions {
 
 // Raw text of list-valued keys, converted by finish_pipeline_options so errors name the key.
 struct PipelineText {
-  std::string phase_steps, phase_lr, hidden, curve_pairs;
+  std::string phase_steps, phase_lr, hidden, curve_pairs, fp_precision = "fp32";
 };
 
 // Adds every pipeline section to `keys`, with the current values of `o` as defaults.

@@ -118,6 +118,12 @@ int main(int argc, char** argv) {
               "run); 2x the previous path needs %.2f of it\n",
               gflops(base[0]), gflops(base[1]), gflops(base[0]) / gemm, gflops(base[1]) / gemm, gemm,
               2 * gflops(base[0]) / gemm);
+  const apq::FoldedSubnet bf16 = folded.to(torch::kBFloat16);
+  const apq::ForwardFn bf16_forward = [&](const torch::Tensor& x) { return bf16.forward(x); };
+  const auto b16 = interleaved({[&] { apq::evaluate(*net, folded_forward, data, 500); },
+                                [&] { apq::evaluate(*net, bf16_forward, data, 500); }},
+                               images, seconds);
+  std::printf("bf16 folded, batch 500: %.0f img/s = %.2fx folded fp32\n", b16[1], b16[1] / b16[0]);
   for (int batch : {125, 250, 1000, 2000}) {
     const auto s = interleaved({[&] { previous_evaluate(*net, data, 500); },
                                 [&] { apq::evaluate(*net, folded_forward, data, batch); }},

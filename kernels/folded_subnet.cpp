@@ -41,6 +41,7 @@ FoldedSubnet::FoldedSubnet(const StaticSubnet& net)
 // The walk of kernels/subnet_forward.hpp with each conv + BN as one conv, ReLU6 in place.
 torch::Tensor FoldedSubnet::forward(torch::Tensor x) const {
   auto clip6 = [](torch::Tensor t) { return t.clamp_(0.0, 6.0); };
+  if (dtype_ != torch::kFloat) x = x.to(dtype_);
   x = stem_(x).contiguous(at::MemoryFormat::ChannelsLast);
   x = clip6(first_dw_(clip6(x)));
   x = first_pw_(x);
@@ -49,7 +50,21 @@ torch::Tensor FoldedSubnet::forward(torch::Tensor x) const {
     x = b.residual ? h.add_(x) : h;
   }
   x = clip6(head_(x));
-  return torch::linear(x.mean({2, 3}), classifier_weight_, classifier_bias_);
+  return torch::linear(x.mean({2, 3}), classifier_weight_, classifier_bias_).to(torch::kFloat);
+}
+
+FoldedSubnet FoldedSubnet::to(torch::ScalarType dtype) const {
+  FoldedSubnet out = *this;
+  auto convert = [dtype](Conv& c) {
+    c.weight = c.weight.to(dtype).contiguous(at::MemoryFormat::ChannelsLast);
+    c.bias = c.bias.to(dtype);
+  };
+  for (Conv* c : {&out.stem_, &out.first_dw_, &out.first_pw_, &out.head_}) convert(*c);
+  for (Block& b : out.blocks_) for (Conv* c : {&b.expand, &b.dw, &b.project}) convert(*c);
+  out.classifier_weight_ = classifier_weight_.to(dtype);
+  out.classifier_bias_ = classifier_bias_.to(dtype);
+  out.dtype_ = dtype;
+  return out;
 }
 
 }  // namespace apq

@@ -28,6 +28,8 @@ class FoldedSubnet {
   explicit FoldedSubnet(const StaticSubnet& net);
   // Input [N, C, H, W] as StaticSubnet::forward; call under no-grad or inference mode.
   torch::Tensor forward(torch::Tensor x) const;
+  // A copy computing in `dtype` (weights converted; forward converts its input and returns fp32).
+  FoldedSubnet to(torch::ScalarType dtype) const;
 
  private:
   using Conv = FoldedConv;
@@ -40,6 +42,7 @@ class FoldedSubnet {
   Conv stem_, first_dw_, first_pw_, head_;
   std::vector<Block> blocks_;
   torch::Tensor classifier_weight_, classifier_bias_;
+  torch::ScalarType dtype_ = torch::kFloat;
 };
 
 }  // namespace apq

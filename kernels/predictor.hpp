@@ -15,6 +15,7 @@
 
 #include "base/named_arrays.hpp"
 #include "kernels/encoding.hpp"
+#include "kernels/inference_precision.hpp"
 #include "kernels/predictor_metrics.hpp"
 
 namespace apq {
@@ -74,12 +75,6 @@ struct TrainOptions {
 PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& encoding, const PredictorDataset& data,
                                  const TrainOptions& options, bool reset_output_bias);
 
-// fp32: exact single precision (the default). bf16: the hidden-layer GEMMs take bfloat16 inputs
-// and weights with fp32 accumulation (oneDNN), about 2x faster on CPUs with AVX512-BF16;
-// predictions then differ from fp32 by about 1e-3 (measured in bench/search_bench).
-enum class InferencePrecision { fp32, bf16 };
-// Whether this CPU has native bfloat16 dot products (AVX512-BF16).
-bool bf16_inference_supported();
 
 // The facade: owns weights and the scratch buffers of batched inference. predict() is not
 // thread-safe (scratch); use one handle per thread or actor. The encoding's space must outlive it.
@@ -110,8 +105,10 @@ class PredictorHandle {
   // A quantization-aware handle initialised from this (full-precision, trained) one.
   PredictorHandle transfer(std::uint64_t seed, bool zero_policy_layer = false) const;
 
-  // bf16 falls back to fp32 on CPUs without AVX512-BF16 (emulated bf16 would be slower);
-  // inference_precision() tells what is used. Kept across train().
+  // bf16: the hidden-layer GEMMs in bfloat16, about 2x faster on CPUs with AVX512-BF16; predictions
+  // then differ from fp32 by about 1e-3 (measured in bench/search_bench). Falls back to fp32 on
+  // CPUs without it (emulated bf16 would be slower); inference_precision() tells what is used.
+  // Kept across train().
   void set_inference_precision(InferencePrecision precision);
   InferencePrecision inference_precision() const { return precision_; }
 

@@ -257,8 +257,6 @@ void PredictorHandle::rebuild_engine() {
   engine_ = std::make_unique<Engine>(weights_, precision_ == InferencePrecision::bf16);
 }
 
-bool bf16_inference_supported() { return __builtin_cpu_supports("avx512bf16"); }
-
 void PredictorHandle::set_inference_precision(InferencePrecision precision) {
   const InferencePrecision effective =
       precision == InferencePrecision::bf16 && !bf16_inference_supported() ? InferencePrecision::fp32 : precision;

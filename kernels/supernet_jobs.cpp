@@ -113,7 +113,10 @@ SubnetScore score_subnet(const SupernetHandle& net, const Arch& arch, const Imag
     const auto chosen = prepared.sample(calib, options.calib_images, seed, norm);
     calibrate_batch_norm(*subnet, forward, chosen->images, options.calib_batch);
   }
-  const FoldedSubnet folded(*subnet);  // after calibration: BN folded into the convolutions
+  if (options.precision == InferencePrecision::bf16 && !bf16_inference_supported())
+    throw std::invalid_argument("bf16 evaluation needs a CPU with AVX512-BF16");
+  FoldedSubnet folded(*subnet);  // after calibration: BN folded into the convolutions
+  if (options.precision == InferencePrecision::bf16) folded = folded.to(torch::kBFloat16);
   return evaluate(*subnet, [&](const torch::Tensor& x) { return folded.forward(x); }, *prepared.whole(val, norm),
                   options.eval_batch, options.eval_images);
 }

@@ -13,6 +13,7 @@
 #include "base/eval_score.hpp"
 #include "base/image_set.hpp"
 #include "base/named_arrays.hpp"
+#include "kernels/inference_precision.hpp"
 #include "kernels/prepared_images.hpp"
 #include "kernels/search_space.hpp"
 
@@ -121,6 +122,9 @@ struct EvalOptions {
   int calib_batch = 250;
   int eval_images = 0;      // 0: the whole split
   int eval_batch = 500;
+  // Of the evaluation pass after re-calibration (the re-calibration itself stays fp32). bf16 needs
+  // AVX512-BF16 (bf16_inference_supported()); score_subnet throws std::invalid_argument without it.
+  InferencePrecision precision = InferencePrecision::fp32;
 };
 
 // Top-1, mean loss and the same on two fixed halves of the evaluated images (io/eval_score.hpp).

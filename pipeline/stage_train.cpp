@@ -51,6 +51,7 @@ void report_quality(const RunContext& ctx, const NamedArrays& weights) {
   const SupernetHandle net = load_supernet(ctx.options.space, weights);
   EvalOptions eval = ctx.pipeline().collect_fp.eval;
   eval.eval_images = 0;
+  eval.precision = InferencePrecision::fp32;  // the supernet's own quality, exactly
   const SearchSpace& space = net.space();
   const std::uint64_t seed = ctx.options.seed;
   PreparedImages images;

@@ -35,6 +35,17 @@ TEST(ConfigInputs, NameTheFirstKeyThatDiffers) {
             std::string::npos);
 }
 
+// A key added later is left out at the value files without it were made with, so that older
+// run directories stay valid; at another value it decides.
+TEST(ConfigInputs, AnAddedKeyDecidesOnlyAwayFromTheOldBehaviour) {
+  std::string with_key = kConfig;
+  with_key.replace(with_key.find("eval-images = 0"), 15, "eval-images = 0\nprecision = fp32");
+  EXPECT_EQ(first_difference(inputs_of(with_key, fp_dataset_inputs()), inputs_of(kConfig, fp_dataset_inputs())), "");
+  with_key.replace(with_key.find("fp32"), 4, "bf16");
+  EXPECT_EQ(first_difference(inputs_of(with_key, fp_dataset_inputs()), inputs_of(kConfig, fp_dataset_inputs())),
+            "[collect-fp] precision: bf16 in this run, (none) in the file");
+}
+
 // A seed spread compares runs that differ in the seed alone: without the seed, two reseeded
 // configs agree, and the first other difference names its key and both values.
 TEST(ConfigInputs, WithoutTheSeedOnlyOtherKeysDiffer) {

@@ -89,6 +89,24 @@ TEST(BnCalibration, ChangesTheStatisticsAndImprovesAFreshSubnet) {
   }
 }
 
+TEST(BnCalibration, Bf16EvaluationScoresCloseToFp32OrIsRefused) {
+  const auto& t = trained();
+  const Arch arch = t.net.space().largest();
+  EvalOptions options;
+  options.calib_images = 500;
+  const SubnetScore exact = score_subnet(t.net, arch, t.train, t.val, options, 3);
+  options.precision = InferencePrecision::bf16;
+  if (!bf16_inference_supported()) {
+    EXPECT_THROW(score_subnet(t.net, arch, t.train, t.val, options, 3), std::invalid_argument);
+    return;
+  }
+  const SubnetScore rounded = score_subnet(t.net, arch, t.train, t.val, options, 3);
+  EXPECT_EQ(rounded.images, exact.images);
+  EXPECT_NE(rounded.loss, exact.loss);
+  EXPECT_NEAR(rounded.loss, exact.loss, 0.02 * exact.loss);
+  EXPECT_NEAR(rounded.top1, exact.top1, 0.02);
+}
+
 TEST(PreparedImages, MakesEachSetOnceAndReplacesASampleOnANewSeed) {
   const ImageSet train = test::fashion_mnist_14(300), val = test::fashion_mnist_14(100, 50000);
   const Normalisation norm{0.3f, 0.35f};

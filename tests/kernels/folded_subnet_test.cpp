@@ -49,5 +49,25 @@ TEST(FoldedSubnet, FollowsTheStatisticsItWasBuiltFrom) {
   EXPECT_LT((after.forward(x) - sub->forward(x)).abs().max().item<float>(), 1e-4f);
 }
 
+TEST(FoldedSubnet, ABf16CopyComputesCloseFloatLogits) {
+  SearchSpace space(test::tiny_spec());
+  Supernet net(space, 5);
+  test::randomise_bn(net, 6);
+  const auto sub = extract_subnet(net, space.largest());
+  const FoldedSubnet folded(*sub);
+  const FoldedSubnet bf16 = folded.to(torch::kBFloat16);
+  c10::InferenceMode inference;
+  const auto x = test::input(6, 32);
+  const auto exact = folded.forward(x);
+  const auto rounded = bf16.forward(x);
+  EXPECT_EQ(rounded.scalar_type(), torch::kFloat);
+  const float scale = exact.abs().max().item<float>();
+  const float error = (exact - rounded).abs().max().item<float>();
+  EXPECT_GT(error, 0.0f);  // bfloat16 keeps 8 significant bits: it does round
+  EXPECT_LT(error, 0.05f * std::max(1.0f, scale));
+  EXPECT_EQ(folded.forward(x).scalar_type(), torch::kFloat);  // the original is unchanged
+  EXPECT_TRUE(torch::equal(folded.forward(x), exact));
+}
+
 }  // namespace
 }  // namespace apq

@@ -14,7 +14,7 @@
 //                 A reliable score may measure something else than accuracy (confidence);
 //   worth       = sqrt(reliability) x min(validity, 1): the label's correlation with the true top-1.
 // bench/label_target_bench measures more targets. On real runs top-1, loss and blend have
-// validity 0.91-1 (docs/PREDICTOR-AND-SEARCH.md); choosing by worth instead of reliability was
+// validity 0.91-1 (docs/LABELS.md); choosing by worth instead of reliability was
 // tried on the quick run (blend instead of loss) and found no better winners.
 // The halves see evaluation noise only: noise that both halves share (one BN calibration set,
 // one fine-tune) is not in these figures.

@@ -6,7 +6,7 @@
 //
 // Accuracy labels (collect-fp, collect-quant) are measured with one fixed set of calibration and
 // fine-tuning images for every item, drawn from the run seed: a different random subset per item
-// would add its own noise to every label (docs/PREDICTOR-AND-SEARCH.md, label reliability).
+// would add its own noise to every label (docs/LABELS.md).
 #pragma once
 #include <memory>
 #include <mutex>

@@ -39,10 +39,13 @@ std::vector<std::string> never_decide(std::vector<std::string> more = {}) {
 
 // Keys added after run files existed, with the value that reproduces what files without them
 // hold. At that value a key is left out of the inputs, so that older run directories stay valid.
-bool added_key_at_old_behaviour(const std::string& key, const std::string& value) {
+const std::map<std::string, std::string>& added_keys() {
   static const std::map<std::string, std::string> added{{"collect-fp.precision", "fp32"}};
-  const auto it = added.find(key);
-  return it != added.end() && it->second == value;
+  return added;
+}
+bool added_key_at_old_behaviour(const std::string& key, const std::string& value) {
+  const auto it = added_keys().find(key);
+  return it != added_keys().end() && it->second == value;
 }
 
 }  // namespace
@@ -82,9 +85,10 @@ std::optional<ConfigDifference> config_difference(const std::string& first, cons
   const auto a = parse_sections(first), b = parse_sections(second);
   const auto value = [](const auto& sections, const std::string& section, const std::string& key) {
     const auto s = sections.find(section);
-    if (s == sections.end()) return std::string("(none)");
-    const auto k = s->second.find(key);
-    return k == s->second.end() ? std::string("(none)") : k->second;
+    const bool present = s != sections.end() && s->second.count(key);
+    if (present) return s->second.at(key);
+    const auto added = added_keys().find(section + "." + key);  // absent: its old behaviour
+    return added != added_keys().end() ? added->second : std::string("(none)");
   };
   for (const auto* side : {&a, &b})
     for (const auto& [section, keys] : *side)

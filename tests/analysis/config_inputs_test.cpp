@@ -43,7 +43,7 @@ TEST(ConfigInputs, AnAddedKeyDecidesOnlyAwayFromTheOldBehaviour) {
   EXPECT_EQ(first_difference(inputs_of(with_key, fp_dataset_inputs()), inputs_of(kConfig, fp_dataset_inputs())), "");
   with_key.replace(with_key.find("fp32"), 4, "bf16");
   EXPECT_EQ(first_difference(inputs_of(with_key, fp_dataset_inputs()), inputs_of(kConfig, fp_dataset_inputs())),
-            "[collect-fp] precision: bf16 in this run, (none) in the file");
+            "[collect-fp] precision: bf16 in this run, fp32 in the file");
 }
 
 // A seed spread compares runs that differ in the seed alone: without the seed, two reseeded

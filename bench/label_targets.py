@@ -10,6 +10,8 @@ subnet's label is its mean over the even and over the odd images. Across subnets
                       can be reliable by measuring something else consistently (confidence);
   worth               sqrt(reliability) x validity: the label's correlation with the subnet's true
                       top-1, what a predictor trained on it can at best recover.
+With more than 100 subnets it also scores the loss on the images that reference subnets do not
+mostly miss (settled_images).
 Usage: label_targets.py FILE [FILE ...]"""
 import sys
 
@@ -39,6 +41,40 @@ def row(name, per_image, hit):
           f"{np.sqrt(reliability) * validity:6.3f}")
 
 
+def settled_images(loss, hit, held=50, seed=1):
+    """The loss on the images that k reference subnets do not mostly miss (the others are often
+    mislabeled or ambiguous: their loss measures confidence more than accuracy), against the
+    loss on every image. The first `held` subnets are the references; the rest are scored, and a
+    bootstrap over them gives the standard error of each difference."""
+    rest = np.arange(held, len(loss))
+    rng = np.random.default_rng(seed)
+
+    def stats(rows, keep):
+        out = []
+        for per_image in (-loss[rows], -loss[rows][:, keep]):
+            even, odd = halves(per_image)
+            top1 = halves(hit[rows])
+            r_half = r(even, odd)
+            validity = 0.5 * (r(even, top1[1]) + r(odd, top1[0])) / np.sqrt(r_half * r(*top1))
+            reliability = 2 * r_half / (1 + r_half)
+            out.append([reliability, validity, np.sqrt(reliability) * validity])
+        return np.array(out)
+
+    print(f"  the loss on the images k reference subnets (of the first {held}) do not mostly miss, "
+          f"scored on the other {len(rest)} subnets:")
+    print(f"  {'references':30s} {'images kept':>11s} {'reliability':>11s} {'validity':>8s} {'worth':>6s}"
+          f"   {'(all images: reliability, validity, worth; 1 SE of each difference)'}")
+    for k in (4, 8, 16, held):
+        for right in (0.0, 0.25):
+            keep = hit[:k].mean(0) > right
+            here = stats(rest, keep)
+            boot = [np.diff(stats(rng.choice(rest, len(rest)), keep), axis=0)[0] for _ in range(200)]
+            se = np.std(boot, axis=0)
+            print(f"  {k:3d}, more than {100 * right:2.0f}% right    {100 * keep.mean():10.1f}% {here[1][0]:11.3f} "
+                  f"{here[1][1]:8.3f} {here[1][2]:6.3f}   ({here[0][0]:.3f}, {here[0][1]:.3f}, {here[0][2]:.3f}; "
+                  f"{se[0]:.3f}, {se[1]:.3f}, {se[2]:.3f})")
+
+
 for path in sys.argv[1:]:
     f = h5py.File(path, "r")
     loss, prob, margin, hit, flipped = (f[k][()].astype(np.float64)
@@ -60,9 +96,5 @@ for path in sys.argv[1:]:
     print(f"  {'target':30s} {'split-half r':>12s} {'tau':>6s} {'reliability':>11s} {'validity':>8s} {'worth':>6s}")
     for name, per_image in targets.items():
         row(name, per_image, hit)
-    # Leaving out the images that reference subnets mostly miss (mislabeled or ambiguous ones):
-    # the first 8 subnets pick the images, the others are scored, with and without them.
-    keep = hit[:8].mean(0) > 0.25
-    print(f"  images that more than 2 of the first 8 subnets get right: {keep.sum()} of {images}; the other subnets:")
-    row("loss, all images", -loss[8:], hit[8:])
-    row("loss, those images", -loss[8:, keep], hit[8:])
+    if items > 100:
+        settled_images(loss, hit)

@@ -32,11 +32,16 @@ TEST(FoldedSubnet, ComputesTheLogitsOfTheEvalModeSubnet) {
   }
 }
 
-TEST(FoldedSubnet, FollowsTheStatisticsItWasBuiltFrom) {
+// The largest subnet of a tiny supernet whose BN is far from identity.
+std::shared_ptr<StaticSubnet> largest_subnet(std::uint64_t seed) {
   SearchSpace space(test::tiny_spec());
-  Supernet net(space, 3);
-  test::randomise_bn(net, 4);
-  const auto sub = extract_subnet(net, space.largest());
+  Supernet net(space, seed);
+  test::randomise_bn(net, seed + 1);
+  return extract_subnet(net, space.largest());
+}
+
+TEST(FoldedSubnet, FollowsTheStatisticsItWasBuiltFrom) {
+  const auto sub = largest_subnet(3);
   const FoldedSubnet before(*sub);
   {
     torch::NoGradGuard no_grad;
@@ -50,10 +55,7 @@ TEST(FoldedSubnet, FollowsTheStatisticsItWasBuiltFrom) {
 }
 
 TEST(FoldedSubnet, ABf16CopyComputesCloseFloatLogits) {
-  SearchSpace space(test::tiny_spec());
-  Supernet net(space, 5);
-  test::randomise_bn(net, 6);
-  const auto sub = extract_subnet(net, space.largest());
+  const auto sub = largest_subnet(5);
   const FoldedSubnet folded(*sub);
   const FoldedSubnet bf16 = folded.to(torch::kBFloat16);
   c10::InferenceMode inference;

@@ -29,16 +29,22 @@ def r(a, b):
     return float(np.corrcoef(a, b)[0, 1])
 
 
-def row(name, per_image, hit):
-    """Prints a target's split-half r and tau, reliability, validity against top-1, and worth."""
+def figures(per_image, hit):
+    """A target's split-half r, reliability, validity against top-1 and worth, and its halves."""
     even, odd = halves(per_image)
     top1 = halves(hit)
     r_half = r(even, odd)
     cross = 0.5 * (r(even, top1[1]) + r(odd, top1[0]))
     validity = cross / np.sqrt(r_half * r(*top1))
     reliability = 2 * r_half / (1 + r_half)
+    return r_half, reliability, validity, np.sqrt(reliability) * validity, (even, odd)
+
+
+def row(name, per_image, hit):
+    """Prints a target's split-half r and tau, reliability, validity against top-1, and worth."""
+    r_half, reliability, validity, worth, (even, odd) = figures(per_image, hit)
     print(f"  {name:30s} {r_half:12.3f} {kendall_tau(even, odd):6.3f} {reliability:11.3f} {validity:8.3f} "
-          f"{np.sqrt(reliability) * validity:6.3f}")
+          f"{worth:6.3f}")
 
 
 def settled_images(loss, hit, held=50, seed=1):
@@ -49,16 +55,8 @@ def settled_images(loss, hit, held=50, seed=1):
     rest = np.arange(held, len(loss))
     rng = np.random.default_rng(seed)
 
-    def stats(rows, keep):
-        out = []
-        for per_image in (-loss[rows], -loss[rows][:, keep]):
-            even, odd = halves(per_image)
-            top1 = halves(hit[rows])
-            r_half = r(even, odd)
-            validity = 0.5 * (r(even, top1[1]) + r(odd, top1[0])) / np.sqrt(r_half * r(*top1))
-            reliability = 2 * r_half / (1 + r_half)
-            out.append([reliability, validity, np.sqrt(reliability) * validity])
-        return np.array(out)
+    def stats(rows, keep):  # [all images, kept images] x [reliability, validity, worth]
+        return np.array([figures(per_image, hit[rows])[1:4] for per_image in (-loss[rows], -loss[rows][:, keep])])
 
     print(f"  the loss on the images k reference subnets (of the first {held}) do not mostly miss, "
           f"scored on the other {len(rest)} subnets:")

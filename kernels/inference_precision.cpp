@@ -12,6 +12,4 @@ InferencePrecision parse_inference_precision(const std::string& text) {
   throw std::invalid_argument("precision must be fp32 or bf16, not '" + text + "'");
 }
 
-const char* to_string(InferencePrecision precision) { return precision == InferencePrecision::bf16 ? "bf16" : "fp32"; }
-
 }  // namespace apq

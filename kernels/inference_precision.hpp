@@ -15,6 +15,5 @@ bool bf16_inference_supported();
 
 // "fp32" or "bf16"; throws std::invalid_argument otherwise.
 InferencePrecision parse_inference_precision(const std::string& text);
-const char* to_string(InferencePrecision precision);
 
 }  // namespace apq

@@ -75,7 +75,6 @@ struct TrainOptions {
 PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& encoding, const PredictorDataset& data,
                                  const TrainOptions& options, bool reset_output_bias);
 
-
 // The facade: owns weights and the scratch buffers of batched inference. predict() is not
 // thread-safe (scratch); use one handle per thread or actor. The encoding's space must outlive it.
 class PredictorHandle {

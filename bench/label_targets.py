@@ -22,7 +22,8 @@ from fp_label_models import kendall_tau  # bench/, beside this script
 
 
 def halves(per_image):
-    return per_image[:, 0::2].mean(1), per_image[:, 1::2].mean(1)
+    """The mean over the images at even and at odd positions (NaN: an image left out)."""
+    return np.nanmean(per_image[:, 0::2], 1), np.nanmean(per_image[:, 1::2], 1)
 
 
 def r(a, b):
@@ -56,7 +57,10 @@ def settled_images(loss, hit, held=50, seed=1):
     rng = np.random.default_rng(seed)
 
     def stats(rows, keep):  # [all images, kept images] x [reliability, validity, worth]
-        return np.array([figures(per_image, hit[rows])[1:4] for per_image in (-loss[rows], -loss[rows][:, keep])])
+        # The left-out images are NaN, not removed: the kept images keep their positions, so
+        # each half of the target shares no image with the other half of top-1.
+        return np.array([figures(per_image, hit[rows])[1:4]
+                         for per_image in (-loss[rows], np.where(keep, -loss[rows], np.nan))])
 
     print(f"  the loss on the images k reference subnets (of the first {held}) do not mostly miss, "
           f"scored on the other {len(rest)} subnets:")

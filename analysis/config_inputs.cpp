@@ -40,7 +40,7 @@ std::vector<std::string> never_decide(std::vector<std::string> more = {}) {
 // Keys added after run files existed, with the value that reproduces what files without them
 // hold. At that value a key is left out of the inputs, so that older run directories stay valid.
 const std::map<std::string, std::string>& added_keys() {
-  static const std::map<std::string, std::string> added{{"collect-fp.precision", "fp32"}};
+  static const std::map<std::string, std::string> added{{"collect-fp.precision", "fp32"}, {"predictor.cv-folds", "0"}};
   return added;
 }
 bool added_key_at_old_behaviour(const std::string& key, const std::string& value) {
@@ -60,7 +60,12 @@ FileInputs quant_dataset_inputs() {
 FileInputs predictor_inputs() {
   return {{"data", "space", "train", "collect-fp", "collect-quant", "predictor"}, never_decide()};
 }
-FileInputs search_inputs() { return with(predictor_inputs(), {"cost", "search"}); }
+// Cross-validation only measures the predictors: it changes none of their weights.
+FileInputs search_inputs() {
+  FileInputs inputs = with(predictor_inputs(), {"cost", "search"});
+  inputs.ignored.push_back("predictor.cv-folds");
+  return inputs;
+}
 FileInputs final_inputs() { return with(search_inputs(), {"finalize"}); }
 
 std::string inputs_of(const std::string& resolved_config, const FileInputs& inputs) {

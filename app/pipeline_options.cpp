@@ -99,6 +99,8 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(pred, "predictor.members", o.predictor.members, "predictors per ensemble (their spread is the uncertainty)");
   key(pred, "predictor.label-target", o.predictor.label_target,
       "what the predictors learn: auto (the most reliable of the three that measure accuracy), top1, loss or blend");
+  key(pred, "predictor.cv-folds", o.predictor.cv_folds,
+      "also judge every predictor by K-fold cross-validation on all its pairs (0: off; K trainings more)");
   key(pred, "predictor.fp-epochs", o.predictor.fp.max_epochs, "maximum epochs of the full-precision predictor");
   key(pred, "predictor.quant-epochs", o.predictor.quant.max_epochs, "maximum epochs of the quantization-aware predictors");
   key(pred, "predictor.patience", o.predictor.fp.patience, "epochs without held-out improvement before stopping");
@@ -198,6 +200,8 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
   }
   for (int h : o.predictor.hidden) require(h > 0, "predictor.hidden sizes must be positive");
   require(o.predictor.members >= 1 && o.predictor.members <= 64, "predictor.members must be in [1, 64]");
+  require(o.predictor.cv_folds == 0 || (o.predictor.cv_folds >= 2 && o.predictor.cv_folds <= 20),
+          "predictor.cv-folds must be 0 (off) or in [2, 20]");
   require(o.predictor.fp.max_epochs > 0 && o.predictor.quant.max_epochs > 0, "predictor epochs must be positive");
   require(o.predictor.fp.holdout_fraction > 0 && o.predictor.fp.holdout_fraction < 1, "predictor.holdout must be in (0, 1)");
   const int quant_epochs = o.predictor.quant.max_epochs;

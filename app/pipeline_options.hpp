@@ -44,6 +44,7 @@ struct PredictorStageOptions {
   // reliability, kernels/label_reliability.hpp), "top1", "loss" or "blend".
   std::string label_target = "auto";
   int members = 5;     // predictors per ensemble; their spread is the prediction's uncertainty
+  int cv_folds = 0;    // K-fold cross-validation of every predictor beside its held-out split (0: off)
   TrainOptions fp;     // full-precision predictor on the fp dataset
   TrainOptions quant;  // transferred (and from-scratch baseline) on the quant dataset
 };

@@ -1,5 +1,5 @@
-// The predictors' held-out Kendall tau by K-fold cross-validation, beside the predictor stage's
-// one split: every item of a run's datasets is held out once, so the quantized predictors are
+// The predictors' held-out Kendall tau by K-fold cross-validation (pipeline/cross_validation.hpp,
+// what predictor.cv-folds makes the stage report), beside the predictor stage's one split: every item of a run's datasets is held out once, so the quantized predictors are
 // judged on all their pairs (120 in fmnist.ini) instead of the stage's 24, and the figure's
 // standard error shrinks enough to tell whether a predictor is within 0.05 of its labels'
 // ceiling. The recipes are the stage's (pipeline/stage_predictor.cpp): the full-precision
@@ -20,41 +20,11 @@
 #include "kernels/compute_threads.hpp"
 #include "kernels/predictor_ensemble.hpp"
 #include "kernels/predictor_metrics.hpp"
-#include "pipeline/predictor_data.hpp"
+#include "pipeline/cross_validation.hpp"
 
 using namespace apq;
 
 namespace {
-
-// Fold `fold` of `folds` of a seeded permutation held out, the rest trained on.
-Split fold_split(const PredictorDataset& all, int folds, int fold, std::uint64_t seed, std::vector<int>& held_ids) {
-  const std::vector<int> order = shuffled_order(all.archs.size(), seed);
-  Split s;
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const bool held = static_cast<int>(k % static_cast<std::size_t>(folds)) == fold;
-    PredictorDataset& part = held ? s.heldout : s.train;
-    part.archs.push_back(all.archs[order[k]]);
-    if (!all.policies.empty()) part.policies.push_back(all.policies[order[k]]);
-    part.accuracy.push_back(all.accuracy[order[k]]);
-    if (held) held_ids.push_back(order[k]);
-  }
-  return s;
-}
-
-// Trains one ensemble per fold with `train` and returns every item's held-out prediction.
-template <class Train>
-std::vector<float> cross_validated(const PredictorDataset& all, int folds, std::uint64_t seed, Train train) {
-  std::vector<float> predicted(all.archs.size());
-  for (int fold = 0; fold < folds; ++fold) {
-    std::vector<int> ids;
-    const Split split = fold_split(all, folds, fold, seed, ids);
-    const PredictorEnsemble ensemble = train(split.train, static_cast<std::uint64_t>(fold));
-    std::vector<float> mean, spread;
-    ensemble.predict(split.heldout.archs, split.heldout.policies, mean, spread);
-    for (std::size_t i = 0; i < ids.size(); ++i) predicted[static_cast<std::size_t>(ids[i])] = mean[i];
-  }
-  return predicted;
-}
 
 template <class Train>
 void report(const char* name, const PredictorDataset& all, const Split& stage_split, const LabelChoice& labels, int folds,
@@ -62,11 +32,10 @@ void report(const char* name, const PredictorDataset& all, const Split& stage_sp
   std::vector<float> mean, spread;
   train(stage_split.train, 0).predict(stage_split.heldout.archs, stage_split.heldout.policies, mean, spread);
   const PredictorMetrics one = evaluate_predictions(mean, stage_split.heldout.accuracy);
-  const std::vector<float> pooled = cross_validated(all, folds, seed, train);
-  const PredictorMetrics cv = evaluate_predictions(pooled, all.accuracy);
+  const PredictorMetrics cv = cross_validate(all, folds, seed, train);
   std::printf("%-14s %-12s %8.3f +- %.3f (%3zu pairs)   %8.3f +- %.3f (%4zu pairs)   %11.3f %7.3f   %8.3f\n", name,
               label_target_name(labels.target), one.kendall_tau, one.kendall_tau_se, mean.size(), cv.kendall_tau,
-              cv.kendall_tau_se, pooled.size(), labels.chosen().reliability, labels.chosen().tau_ceiling,
+              cv.kendall_tau_se, all.archs.size(), labels.chosen().reliability, labels.chosen().tau_ceiling,
               labels.chosen().tau_ceiling - cv.kendall_tau);
 }
 

@@ -26,6 +26,9 @@ void write_predictor(h5::Group& root, const std::string& name, const PredictorRe
   g.set_double_attr("kendall_tau", r.kendall_tau);
   g.set_double_attr("kendall_tau_se", r.kendall_tau_se);
   g.set_double_attr("mean_target", r.mean_target);
+  g.set_int_attr("cv_folds", r.cv_folds);
+  g.set_double_attr("cv_kendall_tau", r.cv_kendall_tau);
+  g.set_double_attr("cv_kendall_tau_se", r.cv_kendall_tau_se);
   g.set_string_attr("label_target", r.label_target);
   g.set_int_attr("label_items", r.label_items);
   g.set_double_attr("label_split_half_tau", r.label_split_half_tau);
@@ -55,6 +58,11 @@ PredictorRecord read_predictor(const h5::Group& root, const std::string& name, b
   r.kendall_tau = g.double_attr("kendall_tau");
   if (g.has_attr("kendall_tau_se")) r.kendall_tau_se = g.double_attr("kendall_tau_se");
   r.mean_target = g.double_attr("mean_target");
+  if (g.has_attr("cv_folds")) {
+    r.cv_folds = g.int_attr("cv_folds");
+    r.cv_kendall_tau = g.double_attr("cv_kendall_tau");
+    r.cv_kendall_tau_se = g.double_attr("cv_kendall_tau_se");
+  }
   r.label_target = g.string_attr("label_target");
   r.label_items = g.int_attr("label_items");
   r.label_split_half_tau = g.double_attr("label_split_half_tau");

@@ -31,6 +31,11 @@ struct PredictorQuality {
   double kendall_tau = 0.0;
   double kendall_tau_se = std::nan("");  // its standard error (jackknife); NaN in files from before it
   double mean_target = 0.0;  // mean held-out accuracy (fraction)
+  // By K-fold cross-validation over every pair (predictor.cv-folds, pipeline/cross_validation.hpp):
+  // 0 folds and NaN when it was off, and in files from before it.
+  std::int64_t cv_folds = 0;
+  double cv_kendall_tau = std::nan("");
+  double cv_kendall_tau_se = std::nan("");
   // The labels it learned and how far they can be trusted (kernels/label_reliability.hpp): the
   // held-out figures above are read against these.
   std::string label_target;          // "top1", "loss" or "blend"

@@ -10,6 +10,7 @@
 #include "io/predictor_store.hpp"
 #include "kernels/label_reliability.hpp"
 #include "kernels/predictor_ensemble.hpp"
+#include "pipeline/cross_validation.hpp"
 #include "pipeline/predictor_data.hpp"
 #include "pipeline/result_inputs.hpp"
 #include "pipeline/stages.hpp"
@@ -33,9 +34,10 @@ std::string describe(const std::string& dataset, const LabelChoice& c) {
 
 
 // Scores the trained `ensemble` on split.heldout and stores it under `name`, with its labels'
-// reliability beside the held-out figures.
+// reliability beside the held-out figures and, with predictor.cv-folds, its recipe's
+// cross-validated figures on all pairs (`train` trains one fold's ensemble).
 void store(const RunContext& ctx, const std::string& path, const std::string& name, const PredictorEnsemble& ensemble, const Split& split,
-           const LabelChoice& labels) {
+           const LabelChoice& labels, const PredictorDataset& all, const TrainEnsemble& train) {
   const auto& hidden = ctx.pipeline().predictor.hidden;
   std::vector<float> predicted, spread;
   ensemble.predict(split.heldout.archs, split.heldout.policies, predicted, spread);
@@ -63,7 +65,6 @@ void store(const RunContext& ctx, const std::string& path, const std::string& na
   record.heldout_target.assign(split.heldout.accuracy.begin(), split.heldout.accuracy.end());
   record.heldout_predicted.assign(predicted.begin(), predicted.end());
   record.heldout_stddev.assign(spread.begin(), spread.end());
-  save_predictor(path, ctx.meta, name, record);
   const double mean_spread = std::accumulate(spread.begin(), spread.end(), 0.0) / static_cast<double>(spread.size());
   std::ostringstream line;
   line.precision(4);
@@ -74,6 +75,22 @@ void store(const RunContext& ctx, const std::string& path, const std::string& na
        << record.label_tau_ceiling << ", label reliability " << record.label_reliability << "), mean spread "
        << mean_spread;
   say(ctx, line.str());
+  // At most one fold per pair (leave-one-out where pairs are fewer than the folds asked for).
+  const int folds = std::min(ctx.pipeline().predictor.cv_folds, static_cast<int>(all.archs.size()));
+  if (folds > 0) {
+    const PredictorMetrics cv =
+        cross_validate(all, folds, derive_seed(ctx.options.seed, stream_tag("predictor-cv"), 0), train);
+    record.cv_folds = folds;
+    record.cv_kendall_tau = cv.kendall_tau;
+    record.cv_kendall_tau_se = cv.kendall_tau_se;
+    std::ostringstream cv_line;
+    cv_line.precision(4);
+    cv_line << "predictor: " << name << ", " << folds << "-fold cross-validation on all " << all.archs.size()
+            << " pairs: Kendall tau " << cv.kendall_tau << " +- " << cv.kendall_tau_se << " (1 SE; label ceiling "
+            << record.label_tau_ceiling << ")";
+    say(ctx, cv_line.str());
+  }
+  save_predictor(path, ctx.meta, name, record);
 }
 
 // A stored predictor is current when it was trained on the dataset's present size, from the
@@ -106,10 +123,11 @@ void retrain_quant_predictor(const RunContext& ctx) {
   if (!fp) throw std::runtime_error(ctx.file("predictors.h5") + ": no full-precision predictor (run the predictor stage first)");
   const Split split = quant_split(ctx, all);
   const PredictorEnsemble full_precision = PredictorEnsemble::load(*ctx.encoding, fp->members);
-  store(ctx, path, kQuantPredictor,
-        full_precision.transfer(split.train, ctx.pipeline().predictor.quant,
-                                derive_seed(ctx.options.seed, stream_tag("predictor-transfer"), 0)),
-        split, labels);
+  const TrainEnsemble transfer = [&](const PredictorDataset& train, std::uint64_t fold) {
+    return full_precision.transfer(train, ctx.pipeline().predictor.quant,
+                                   derive_seed(ctx.options.seed, stream_tag("predictor-transfer"), fold));
+  };
+  store(ctx, path, kQuantPredictor, transfer(split.train, 0), split, labels, all, transfer);
 }
 
 void predictor_stage(const RunContext& ctx, StageEnv&) {
@@ -137,16 +155,24 @@ void predictor_stage(const RunContext& ctx, StageEnv&) {
   PredictorConfig config;
   config.hidden = o.hidden;
   const std::uint64_t seed = ctx.options.seed;
-  const PredictorEnsemble full_precision = PredictorEnsemble::train(
-      *ctx.encoding, config, fp.train, o.fp, o.members, derive_seed(seed, stream_tag("predictor-init"), 0));
-  store(ctx, path, kFpPredictor, full_precision, fp, fp_labels);
-  store(ctx, path, kQuantPredictor, full_precision.transfer(quant.train, o.quant, derive_seed(seed, stream_tag("predictor-transfer"), 0)),
-        quant, quant_labels);
-  config.quantization_aware = true;
-  store(ctx, path, kQuantScratchPredictor,
-        PredictorEnsemble::train(*ctx.encoding, config, quant.train, o.quant, o.members,
-                                 derive_seed(seed, stream_tag("predictor-scratch"), 0)),
-        quant, quant_labels);
+  // Each recipe trains the stored ensemble (fold 0's seeds) and, with predictor.cv-folds, every fold's.
+  const TrainEnsemble train_fp = [&](const PredictorDataset& train, std::uint64_t fold) {
+    return PredictorEnsemble::train(*ctx.encoding, config, train, o.fp, o.members,
+                                    derive_seed(seed, stream_tag("predictor-init"), fold));
+  };
+  const PredictorEnsemble full_precision = train_fp(fp.train, 0);
+  store(ctx, path, kFpPredictor, full_precision, fp, fp_labels, fp_all, train_fp);
+  const TrainEnsemble transfer = [&](const PredictorDataset& train, std::uint64_t fold) {
+    return full_precision.transfer(train, o.quant, derive_seed(seed, stream_tag("predictor-transfer"), fold));
+  };
+  store(ctx, path, kQuantPredictor, transfer(quant.train, 0), quant, quant_labels, quant_all, transfer);
+  PredictorConfig quant_config = config;
+  quant_config.quantization_aware = true;
+  const TrainEnsemble scratch = [&](const PredictorDataset& train, std::uint64_t fold) {
+    return PredictorEnsemble::train(*ctx.encoding, quant_config, train, o.quant, o.members,
+                                    derive_seed(seed, stream_tag("predictor-scratch"), fold));
+  };
+  store(ctx, path, kQuantScratchPredictor, scratch(quant.train, 0), quant, quant_labels, quant_all, scratch);
 }
 
 }  // namespace apq

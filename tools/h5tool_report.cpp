@@ -31,7 +31,7 @@ void predictor_quality(const std::string& path, std::ostream& out) {
       << " (accuracy as a fraction), beside their labels' split-half reliability and tau ceiling\n";
   std::vector<std::vector<std::string>> rows = {{"predictor", "n_train", "n_heldout", "rmse", "pearson", "kendall_tau", "tau_se",
                                                  "mean_target", "rmse_from_pairs", "labels", "split_half_tau",
-                                                 "reliability", "tau_ceiling"}};
+                                                 "reliability", "tau_ceiling", "cv_folds", "cv_tau", "cv_tau_se"}};
   const PredictorRecord* transfer = nullptr;
   const PredictorRecord* scratch = nullptr;
   for (const auto& [name, r] : p.predictors) {
@@ -41,7 +41,8 @@ void predictor_quality(const std::string& path, std::ostream& out) {
     const double pair_rmse = r.heldout_target.empty() ? NAN : std::sqrt(sq / static_cast<double>(r.heldout_target.size()));
     rows.push_back({name, std::to_string(r.n_train), std::to_string(r.n_heldout), fixed(r.rmse, 4), fixed(r.pearson, 4),
                     fixed(r.kendall_tau, 4), fixed(r.kendall_tau_se, 4), fixed(r.mean_target, 4), fixed(pair_rmse, 4), r.label_target,
-                    fixed(r.label_split_half_tau, 4), fixed(r.label_reliability, 4), fixed(r.label_tau_ceiling, 4)});
+                    fixed(r.label_split_half_tau, 4), fixed(r.label_reliability, 4), fixed(r.label_tau_ceiling, 4),
+                    std::to_string(r.cv_folds), fixed(r.cv_kendall_tau, 4), fixed(r.cv_kendall_tau_se, 4)});
     if (name == kQuantPredictor) transfer = &r;
     if (name == kQuantScratchPredictor) scratch = &r;
   }

@@ -101,7 +101,10 @@ void predictors_summary(std::ostream& out, const RunFileEntry& f) {
     line(out, name, "RMSE " + fixed(r.rmse, 4) + ", Pearson " + fixed(r.pearson, 3) + ", Kendall tau " +
                         fixed(r.kendall_tau, 3) + " +- " + fixed(r.kendall_tau_se, 3) + " on " +
                         std::to_string(r.n_heldout) + " held out (" +
-                        std::to_string(r.n_train) + " trained, " + std::to_string(r.epochs) + " epochs)");
+                        std::to_string(r.n_train) + " trained, " + std::to_string(r.epochs) + " epochs)" +
+                        (r.cv_folds > 0 ? "; " + std::to_string(r.cv_folds) + "-fold Kendall tau " +
+                                              fixed(r.cv_kendall_tau, 3) + " +- " + fixed(r.cv_kendall_tau_se, 3)
+                                        : std::string()));
 }
 
 void search_summary(std::ostream& out, const RunFileEntry& f) {

@@ -46,6 +46,16 @@ TEST(ConfigInputs, AnAddedKeyDecidesOnlyAwayFromTheOldBehaviour) {
             "[collect-fp] precision: bf16 in this run, fp32 in the file");
 }
 
+// Cross-validation measures the predictors without changing them: it decides predictors.h5
+// (where its figures are), not the search or finalize.
+TEST(ConfigInputs, CrossValidationDecidesThePredictorsOnly) {
+  const std::string with_cv = std::string(kConfig) + "\n[predictor]\ncv-folds = 5\n";
+  EXPECT_EQ(first_difference(inputs_of(with_cv, predictor_inputs()), inputs_of(kConfig, predictor_inputs())),
+            "[predictor] cv-folds: 5 in this run, 0 in the file");
+  EXPECT_EQ(first_difference(inputs_of(with_cv, search_inputs()), inputs_of(kConfig, search_inputs())), "");
+  EXPECT_EQ(first_difference(inputs_of(with_cv, final_inputs()), inputs_of(kConfig, final_inputs())), "");
+}
+
 // A seed spread compares runs that differ in the seed alone: without the seed, two reseeded
 // configs agree, and the first other difference names its key and both values.
 TEST(ConfigInputs, WithoutTheSeedOnlyOtherKeysDiffer) {

@@ -88,6 +88,7 @@ TEST(Options, ErrorsNameTheProblem) {
   EXPECT_EQ(error_of({"--search.uncertainty-penalty", "-1"}), "search.uncertainty-penalty must be >= 0");
   EXPECT_EQ(error_of({"--search.rounds", "0"}), "search.rounds must be in [1, 100]");
   EXPECT_EQ(error_of({"--predictor.members", "0"}), "predictor.members must be in [1, 64]");
+  EXPECT_EQ(error_of({"--predictor.cv-folds", "1"}), "predictor.cv-folds must be 0 (off) or in [2, 20]");
   EXPECT_NE(error_of({"--predictor.label-target", "accuracy"}).find("auto, top1, loss or blend"), std::string::npos);
   EXPECT_EQ(error_of({"--collect-fp.precision", "fp16"}), "collect-fp.precision must be fp32 or bf16, not 'fp16'");
 }

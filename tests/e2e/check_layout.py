@@ -88,6 +88,9 @@ with h5py.File(os.path.join(run, "predictors.h5"), "r") as f:
                          "label_split_half_tau"):
                 check(attr in g.attrs, f"predictors.h5: /{group} has no {attr}")
             check(len(g["members"]) == g.attrs.get("members", -1), f"predictors.h5: /{group} member count")
+            # tiny.ini's predictor.cv-folds = 3: every pair scored by the ensemble trained without it
+            check(g.attrs.get("cv_folds") == 3 and -1 <= g.attrs.get("cv_kendall_tau", 9) <= 1 and
+                  g.attrs.get("cv_kendall_tau_se", -1) >= 0, f"predictors.h5: /{group} cross-validation attributes")
             check(len(g["heldout/stddev"]) == len(g["heldout/target"]), f"predictors.h5: /{group}/heldout/stddev")
 
 # The baselines: each search.h5 group holds at most one result; finalize measures the joint top K

@@ -44,7 +44,9 @@ def main():
         bad += [f"{name}:{group}/{col}" for col in sorted(set(ta) | set(tb)) if ta.get(col) != tb.get(col)]
     for group in ("fp", "quant", "quant_scratch"):
         attrs = [dict(h5py.File(f"{d}/predictors.h5", "r")[group].attrs) for d in (a, b)]
-        bad += [f"predictors.h5:/{group}@{k}" for k in ("rmse", "pearson", "kendall_tau", "n_train") if attrs[0][k] != attrs[1][k]]
+        same = lambda x, y: x == y or (x != x and y != y)  # NaN (cross-validation off) matches NaN
+        bad += [f"predictors.h5:/{group}@{k}" for k in ("rmse", "pearson", "kendall_tau", "n_train", "cv_kendall_tau")
+                if not same(attrs[0].get(k), attrs[1].get(k))]
     if "--supernet" in sys.argv[3:]:
         sa, sb = arrays(f"{a}/supernet.h5"), arrays(f"{b}/supernet.h5")
         bad += [f"supernet.h5:{n}" for n in sorted(set(sa) | set(sb))

@@ -8,6 +8,8 @@ grep -q "finalize: the found (architecture, policy) pairs" "$work/log" || fail "
 grep -qE "joint \(rank [0-9]+\) vs random: validation [0-9.]+% vs [0-9.]+%" "$work/log" || fail "no joint-vs-random line"
 grep -qE "train: validation top-1 of the largest subnet [0-9.]+%, of the smallest [0-9.]+%" "$work/log" ||
   fail "no supernet quality line"
+grep -qE "predictor: quant, 3-fold cross-validation on all 20 pairs: Kendall tau [-0-9.]+ \+- [0-9.]+" "$work/log" ||
+  fail "no cross-validated predictor line"
 "$PY" "$(dirname "$0")/check_layout.py" "$work/run" || fail "layout check"
 "$PY" "$(dirname "$0")/check_export.py" "$work/run" /usr/share/datasets/fashion-mnist "$APQ_SOURCE_DIR/docs/HDF5.md" ||
   fail "the exported networks (python3-torch) or the documented examples"

@@ -153,6 +153,9 @@ TEST_F(H5Tool, PredictorReportsHeldOutQualityTransferAgainstScratch) {
     EXPECT_EQ(rows[2 + i][9], "blend");  // the labels' ceiling beside the held-out figures
     EXPECT_EQ(rows[2 + i][11], "0.8889");
     EXPECT_EQ(rows[2 + i][12], "0.7000");
+    EXPECT_EQ(rows[2 + i][13], "5");  // cross-validated beside the held-out split
+    EXPECT_NEAR(std::stod(rows[2 + i][14]), p.predictors[i].second.cv_kendall_tau, 1e-4);
+    EXPECT_EQ(rows[2 + i][15], "0.0200");
   }
   EXPECT_NE(r.out.find("transfer vs scratch: RMSE"), std::string::npos);
   EXPECT_NE(r.out.find("transfer is better"), std::string::npos) << r.out;

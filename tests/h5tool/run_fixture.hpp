@@ -80,6 +80,9 @@ inline PredictorRecord fixture_predictor(std::int64_t policy_size, double noise,
   r.kendall_tau = 0.8 - noise;
   r.kendall_tau_se = 0.05 + noise;
   r.mean_target = 0.82;
+  r.cv_folds = 5;
+  r.cv_kendall_tau = 0.75 - noise;
+  r.cv_kendall_tau_se = 0.02;
   r.label_target = "blend";
   r.label_items = 42;
   r.label_split_half_tau = 0.6;

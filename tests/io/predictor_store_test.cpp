@@ -22,6 +22,9 @@ PredictorRecord sample_predictor(std::int64_t policy_size, double rmse) {
   r.kendall_tau = 0.7;
   r.kendall_tau_se = 0.06;
   r.mean_target = 0.8;
+  r.cv_folds = 5;
+  r.cv_kendall_tau = 0.61;
+  r.cv_kendall_tau_se = 0.03;
   r.members = {{{"layers.0.weight", {2, 3}, {1, 2, 3, 4, 5, 6}}, {"layers.0.bias", {2}, {0.5f, -0.5f}}},
                {{"layers.0.weight", {2, 3}, {6, 5, 4, 3, 2, 1}}, {"layers.0.bias", {2}, {0.25f, -0.25f}}}};
   r.heldout_target = {0.7, 0.8, 0.9};
@@ -72,6 +75,9 @@ TEST_F(PredictorStore, GroupsRoundTripAndASaveReplacesOnlyItsGroup) {
   EXPECT_EQ(quant->label_reliability, 1.5 / 1.75);
   EXPECT_EQ(quant->label_tau_ceiling, 0.66);
   EXPECT_EQ(quant->kendall_tau_se, 0.06);
+  EXPECT_EQ(quant->cv_folds, 5);
+  EXPECT_EQ(quant->cv_kendall_tau, 0.61);
+  EXPECT_EQ(quant->cv_kendall_tau_se, 0.03);
   EXPECT_FALSE(load_predictor(path, meta, "nothing").has_value());
   EXPECT_FALSE(load_predictor(dir.file("none.h5"), meta, kFpPredictor).has_value());
   EXPECT_TRUE(read_predictors(path, false).predictors[0].second.members.empty());

@@ -1,10 +1,9 @@
 // The predictors' held-out Kendall tau by K-fold cross-validation (pipeline/cross_validation.hpp,
-// what predictor.cv-folds makes the stage report), beside the predictor stage's one split: every item of a run's datasets is held out once, so the quantized predictors are
-// judged on all their pairs (120 in fmnist.ini) instead of the stage's 24, and the figure's
-// standard error shrinks enough to tell whether a predictor is within 0.05 of its labels'
-// ceiling. The recipes are the stage's (pipeline/stage_predictor.cpp): the full-precision
-// ensemble on the FP pairs; the quantization-aware one transferred from the FP ensemble the
-// stage trains (its own split), and the same trained from scratch.
+// what predictor.cv-folds makes the stage report) for any run directory, beside the predictor
+// stage's one split: every item is held out once, so the quantized predictors are judged on all
+// their pairs (120 in fmnist.ini) instead of the stage's 24, and the figure's standard error
+// shrinks enough to tell whether a predictor is within 0.05 of its labels' ceiling. The
+// recipes are the stage's own (pipeline/predictor_recipes.hpp).
 //   build/bench/predictor_cv_bench RUN_DIR [--folds 5] [--threads 2]
 // Prints, per predictor, the stage's split and the pooled K-fold tau with their standard errors,
 // and the labels' reliability and tau ceiling.
@@ -18,19 +17,18 @@
 #include "io/dataset_store.hpp"
 #include "io/hdf5_file.hpp"
 #include "kernels/compute_threads.hpp"
-#include "kernels/predictor_ensemble.hpp"
 #include "kernels/predictor_metrics.hpp"
-#include "pipeline/cross_validation.hpp"
+#include "pipeline/predictor_recipes.hpp"
 
 using namespace apq;
 
 namespace {
 
-template <class Train>
-void report(const char* name, const PredictorDataset& all, const Split& stage_split, const LabelChoice& labels, int folds,
-            std::uint64_t seed, Train train) {
+// `stage` is the ensemble the stage stores (trained by `train` on its split, fold 0's seeds).
+void report(const char* name, const PredictorDataset& all, const Split& stage_split, const PredictorEnsemble& stage,
+            const LabelChoice& labels, int folds, std::uint64_t seed, const TrainEnsemble& train) {
   std::vector<float> mean, spread;
-  train(stage_split.train, 0).predict(stage_split.heldout.archs, stage_split.heldout.policies, mean, spread);
+  stage.predict(stage_split.heldout.archs, stage_split.heldout.policies, mean, spread);
   const PredictorMetrics one = evaluate_predictions(mean, stage_split.heldout.accuracy);
   const PredictorMetrics cv = cross_validate(all, folds, seed, train);
   std::printf("%-14s %-12s %8.3f +- %.3f (%3zu pairs)   %8.3f +- %.3f (%4zu pairs)   %11.3f %7.3f   %8.3f\n", name,
@@ -68,41 +66,27 @@ int main(int argc, char** argv) {
     RunOptions options = parse_config_text(RunFile::open_read(fp_path).string_attr("config"), fp_path);
     options.run_dir = run_dir;  // the run may have been copied elsewhere
     const RunContext ctx(options, ProcessInfo{});
-    const auto& o = ctx.pipeline().predictor;
-    const std::uint64_t seed = ctx.options.seed;
     const auto fp_records = by_id(read_fp_dataset(fp_path).records);
     const auto quant_records = collected_quant_records(ctx);
     const LabelChoice fp_labels = labels_of(ctx, fp_records);
     const LabelChoice quant_labels = labels_of(ctx, quant_records);
     const PredictorDataset fp_all = fp_pairs(ctx, fp_records, fp_labels);
     const PredictorDataset quant_all = quant_pairs(ctx, quant_records, quant_labels);
-    const Split fp_split = split_pairs(fp_all, o.fp.holdout_fraction, derive_seed(seed, stream_tag("fp-holdout"), 0));
-    const Split quant_split_ = quant_split(ctx, quant_all);
-    PredictorConfig config;
-    config.hidden = o.hidden;
-    const std::uint64_t cv_seed = derive_seed(seed, stream_tag("predictor-cv"), 0);
+    const Split fp = fp_split(ctx, fp_all);
+    const Split quant = quant_split(ctx, quant_all);
+    const std::uint64_t seed = cross_validation_seed(ctx);
 
     std::printf("%s: %zu FP and %zu quantized items; %d folds\n", run_dir.c_str(), fp_all.archs.size(),
                 quant_all.archs.size(), folds);
     std::printf("%-14s %-12s %-27s   %-28s   %11s %7s   %8s\n", "predictor", "labels", "stage's split: tau +- SE",
                 "K-fold, pooled: tau +- SE", "reliability", "ceiling", "gap (CV)");
-    auto fp_train = [&](const PredictorDataset& train, std::uint64_t fold) {
-      return PredictorEnsemble::train(*ctx.encoding, config, train, o.fp, o.members,
-                                      derive_seed(seed, stream_tag("predictor-init"), fold));
-    };
-    report("fp", fp_all, fp_split, fp_labels, folds, cv_seed, fp_train);
-    const PredictorEnsemble full_precision = fp_train(fp_split.train, 0);  // the stage's FP ensemble
-    auto transfer = [&](const PredictorDataset& train, std::uint64_t fold) {
-      return full_precision.transfer(train, o.quant, derive_seed(seed, stream_tag("predictor-transfer"), fold));
-    };
-    report("quant", quant_all, quant_split_, quant_labels, folds, cv_seed, transfer);
-    PredictorConfig quant_config = config;
-    quant_config.quantization_aware = true;
-    auto scratch = [&](const PredictorDataset& train, std::uint64_t fold) {
-      return PredictorEnsemble::train(*ctx.encoding, quant_config, train, o.quant, o.members,
-                                      derive_seed(seed, stream_tag("predictor-scratch"), fold));
-    };
-    report("quant_scratch", quant_all, quant_split_, quant_labels, folds, cv_seed, scratch);
+    const TrainEnsemble train_fp = fp_recipe(ctx);
+    const PredictorEnsemble full_precision = train_fp(fp.train, 0);  // the stage's FP ensemble
+    report("fp", fp_all, fp, full_precision, fp_labels, folds, seed, train_fp);
+    const TrainEnsemble transfer = transfer_recipe(ctx, full_precision);
+    report("quant", quant_all, quant, transfer(quant.train, 0), quant_labels, folds, seed, transfer);
+    const TrainEnsemble scratch = scratch_recipe(ctx);
+    report("quant_scratch", quant_all, quant, scratch(quant.train, 0), quant_labels, folds, seed, scratch);
     std::printf("gap: the labels' tau ceiling minus the K-fold tau (issue #13's target: at most 0.05)\n");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "predictor_cv_bench: %s\n", e.what());

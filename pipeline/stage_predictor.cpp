@@ -10,8 +10,8 @@
 #include "io/predictor_store.hpp"
 #include "kernels/label_reliability.hpp"
 #include "kernels/predictor_ensemble.hpp"
-#include "pipeline/cross_validation.hpp"
 #include "pipeline/predictor_data.hpp"
+#include "pipeline/predictor_recipes.hpp"
 #include "pipeline/result_inputs.hpp"
 #include "pipeline/stages.hpp"
 
@@ -79,7 +79,7 @@ void store(const RunContext& ctx, const std::string& path, const std::string& na
   const int folds = std::min(ctx.pipeline().predictor.cv_folds, static_cast<int>(all.archs.size()));
   if (folds > 0) {
     const PredictorMetrics cv =
-        cross_validate(all, folds, derive_seed(ctx.options.seed, stream_tag("predictor-cv"), 0), train);
+        cross_validate(all, folds, cross_validation_seed(ctx), train);
     record.cv_folds = folds;
     record.cv_kendall_tau = cv.kendall_tau;
     record.cv_kendall_tau_se = cv.kendall_tau_se;
@@ -123,16 +123,12 @@ void retrain_quant_predictor(const RunContext& ctx) {
   if (!fp) throw std::runtime_error(ctx.file("predictors.h5") + ": no full-precision predictor (run the predictor stage first)");
   const Split split = quant_split(ctx, all);
   const PredictorEnsemble full_precision = PredictorEnsemble::load(*ctx.encoding, fp->members);
-  const TrainEnsemble transfer = [&](const PredictorDataset& train, std::uint64_t fold) {
-    return full_precision.transfer(train, ctx.pipeline().predictor.quant,
-                                   derive_seed(ctx.options.seed, stream_tag("predictor-transfer"), fold));
-  };
+  const TrainEnsemble transfer = transfer_recipe(ctx, full_precision);
   store(ctx, path, kQuantPredictor, transfer(split.train, 0), split, labels, all, transfer);
 }
 
 void predictor_stage(const RunContext& ctx, StageEnv&) {
   if (!ctx.leader()) return;
-  const auto& o = ctx.pipeline().predictor;
   const auto fp_records = by_id(read_fp_dataset(ctx.file("fp_dataset.h5")).records);
   const auto quant_records = collected_quant_records(ctx);
   if (fp_records.size() < 10 || quant_records.size() < 4)
@@ -150,28 +146,15 @@ void predictor_stage(const RunContext& ctx, StageEnv&) {
     say(ctx, "predictor: predictors.h5 is up to date with the datasets, skipping");
     return;
   }
-  const Split fp = split_pairs(fp_all, o.fp.holdout_fraction, derive_seed(ctx.options.seed, stream_tag("fp-holdout"), 0));
+  const Split fp = fp_split(ctx, fp_all);
   const Split quant = quant_split(ctx, quant_all);
-  PredictorConfig config;
-  config.hidden = o.hidden;
-  const std::uint64_t seed = ctx.options.seed;
   // Each recipe trains the stored ensemble (fold 0's seeds) and, with predictor.cv-folds, every fold's.
-  const TrainEnsemble train_fp = [&](const PredictorDataset& train, std::uint64_t fold) {
-    return PredictorEnsemble::train(*ctx.encoding, config, train, o.fp, o.members,
-                                    derive_seed(seed, stream_tag("predictor-init"), fold));
-  };
+  const TrainEnsemble train_fp = fp_recipe(ctx);
   const PredictorEnsemble full_precision = train_fp(fp.train, 0);
   store(ctx, path, kFpPredictor, full_precision, fp, fp_labels, fp_all, train_fp);
-  const TrainEnsemble transfer = [&](const PredictorDataset& train, std::uint64_t fold) {
-    return full_precision.transfer(train, o.quant, derive_seed(seed, stream_tag("predictor-transfer"), fold));
-  };
+  const TrainEnsemble transfer = transfer_recipe(ctx, full_precision);
   store(ctx, path, kQuantPredictor, transfer(quant.train, 0), quant, quant_labels, quant_all, transfer);
-  PredictorConfig quant_config = config;
-  quant_config.quantization_aware = true;
-  const TrainEnsemble scratch = [&](const PredictorDataset& train, std::uint64_t fold) {
-    return PredictorEnsemble::train(*ctx.encoding, quant_config, train, o.quant, o.members,
-                                    derive_seed(seed, stream_tag("predictor-scratch"), fold));
-  };
+  const TrainEnsemble scratch = scratch_recipe(ctx);
   store(ctx, path, kQuantScratchPredictor, scratch(quant.train, 0), quant, quant_labels, quant_all, scratch);
 }
 

@@ -40,7 +40,8 @@ std::vector<std::string> never_decide(std::vector<std::string> more = {}) {
 // Keys added after run files existed, with the value that reproduces what files without them
 // hold. At that value a key is left out of the inputs, so that older run directories stay valid.
 const std::map<std::string, std::string>& added_keys() {
-  static const std::map<std::string, std::string> added{{"collect-fp.precision", "fp32"}, {"predictor.cv-folds", "0"}};
+  static const std::map<std::string, std::string> added{{"collect-fp.precision", "fp32"}, {"predictor.cv-folds", "0"},
+                                                                 {"predictor.bitops-input", "false"}};
   return added;
 }
 bool added_key_at_old_behaviour(const std::string& key, const std::string& value) {

@@ -101,6 +101,8 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
       "what the predictors learn: auto (the most reliable of the three that measure accuracy), top1, loss or blend");
   key(pred, "predictor.cv-folds", o.predictor.cv_folds,
       "also judge every predictor by K-fold cross-validation on all its pairs (0: off; K trainings more)");
+  key(pred, "predictor.bitops-input", o.predictor.bitops_input,
+      "the quantization-aware predictors also take the subnet's log2(BitOps) (true/false)");
   key(pred, "predictor.fp-epochs", o.predictor.fp.max_epochs, "maximum epochs of the full-precision predictor");
   key(pred, "predictor.quant-epochs", o.predictor.quant.max_epochs, "maximum epochs of the quantization-aware predictors");
   key(pred, "predictor.patience", o.predictor.fp.patience, "epochs without held-out improvement before stopping");

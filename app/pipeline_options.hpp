@@ -45,6 +45,7 @@ struct PredictorStageOptions {
   std::string label_target = "auto";
   int members = 5;     // predictors per ensemble; their spread is the prediction's uncertainty
   int cv_folds = 0;    // K-fold cross-validation of every predictor beside its held-out split (0: off)
+  bool bitops_input = true;  // the quantization-aware predictors also take log2(BitOps) (kernels/predictor.hpp)
   TrainOptions fp;     // full-precision predictor on the fp dataset
   TrainOptions quant;  // transferred (and from-scratch baseline) on the quant dataset
 };

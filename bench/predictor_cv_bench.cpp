@@ -4,7 +4,8 @@
 // their pairs (120 in fmnist.ini) instead of the stage's 24, and the figure's standard error
 // shrinks enough to tell whether a predictor is within 0.05 of its labels' ceiling. The
 // recipes are the stage's own (pipeline/predictor_recipes.hpp).
-//   build/bench/predictor_cv_bench RUN_DIR [--folds 5] [--threads 2]
+//   build/bench/predictor_cv_bench RUN_DIR [--folds 5] [--threads 2] [--bitops-input true|false]
+// (--bitops-input overrides the run's predictor.bitops-input.)
 // Prints, per predictor, the stage's split and the pooled K-fold tau with their standard errors,
 // and the labels' reliability and tau ceiling.
 #include <cstdio>
@@ -42,19 +43,25 @@ void report(const char* name, const PredictorDataset& all, const Split& stage_sp
 int main(int argc, char** argv) {
   apq::ensure_passive_openmp(argv);
   if (argc < 2) {
-    std::fprintf(stderr, "usage: predictor_cv_bench RUN_DIR [--folds 5] [--threads 2]\n");
+    std::fprintf(stderr, "usage: predictor_cv_bench RUN_DIR [--folds 5] [--threads 2] [--bitops-input true|false]\n");
     return 2;
   }
   const std::string run_dir = argv[1];
   int folds = 5, threads = 2;
+  std::string bitops_input;  // empty: the run's own
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--folds") folds = std::atoi(argv[i + 1]);
     else if (flag == "--threads") threads = std::atoi(argv[i + 1]);
+    else if (flag == "--bitops-input") bitops_input = argv[i + 1];
     else {
       std::fprintf(stderr, "predictor_cv_bench: unknown option %s\n", flag.c_str());
       return 2;
     }
+  }
+  if (!bitops_input.empty() && bitops_input != "true" && bitops_input != "false") {
+    std::fprintf(stderr, "predictor_cv_bench: --bitops-input must be true or false\n");
+    return 2;
   }
   if (folds < 2) {
     std::fprintf(stderr, "predictor_cv_bench: --folds must be at least 2\n");
@@ -65,6 +72,7 @@ int main(int argc, char** argv) {
     const std::string fp_path = run_dir + "/fp_dataset.h5";
     RunOptions options = parse_config_text(RunFile::open_read(fp_path).string_attr("config"), fp_path);
     options.run_dir = run_dir;  // the run may have been copied elsewhere
+    if (!bitops_input.empty()) options.pipeline.predictor.bitops_input = bitops_input == "true";
     const RunContext ctx(options, ProcessInfo{});
     const auto fp_records = by_id(read_fp_dataset(fp_path).records);
     const auto quant_records = collected_quant_records(ctx);
@@ -76,8 +84,9 @@ int main(int argc, char** argv) {
     const Split quant = quant_split(ctx, quant_all);
     const std::uint64_t seed = cross_validation_seed(ctx);
 
-    std::printf("%s: %zu FP and %zu quantized items; %d folds\n", run_dir.c_str(), fp_all.archs.size(),
-                quant_all.archs.size(), folds);
+    std::printf("%s: %zu FP and %zu quantized items; %d folds; BitOps input %s\n", run_dir.c_str(),
+                fp_all.archs.size(), quant_all.archs.size(), folds,
+                ctx.pipeline().predictor.bitops_input ? "on" : "off");
     std::printf("%-14s %-12s %-27s   %-28s   %11s %7s   %8s\n", "predictor", "labels", "stage's split: tau +- SE",
                 "K-fold, pooled: tau +- SE", "reliability", "ceiling", "gap (CV)");
     const TrainEnsemble train_fp = fp_recipe(ctx);

@@ -239,12 +239,18 @@ void run_case(const char* name, const SpaceSpec& spec, int generations) {
   EvolutionConfig evo_config;
   evo_config.budget.latency_ms = lo_ms + 0.3 * (hi_ms - lo_ms);
   evo_config.seed = 7;
-  for (const PredictorHandle* p : {&qa, &qa16}) {
+  // The same predictor with the BitOps input (predictor.bitops-input): its cost is a second BitOps
+  // sum per candidate; the layer's values do not change the speed.
+  PredictorWeights with_bitops = qa.weights();
+  with_bitops.bitops_layer = transfer_weights(fp.weights(), encoding.policy_size(), 2, false, true).bitops_layer;
+  PredictorHandle qab(encoding, with_bitops);
+  for (const PredictorHandle* p : {&qa, &qab, &qa16}) {
     if (p == &qa16 && !have_bf16) break;
     const LoopFigures f = loop_rate(space, evo_config, predictor_fitness(*p), cost, generations);
     std::printf("  search loop (%s, %s, %d generations): %.0f candidates per CPU-second on one core (wall clock: %.0f/s); "
                 "%.1f%% of the time in predict, %.1f%% in cost, the rest operators; %lld draws rejected\n",
-                p == &qa ? "fp32" : "bf16", evo_config.budget.describe().c_str(), generations, f.cpu_rate, f.wall_rate,
+                p == &qa ? "fp32" : p == &qab ? "fp32 + BitOps input" : "bf16", evo_config.budget.describe().c_str(),
+                generations, f.cpu_rate, f.wall_rate,
                 f.predict_share, f.cost_share, f.rejected);
   }
   Evolution evo(space, evo_config, predict, cost);

@@ -60,7 +60,26 @@ LinearWeights read_linear(const NamedArrays& arrays, const std::string& name) {
   return layer;
 }
 
+// Zero, because its input is in raw units (log2 BitOps, about 20-35) outside training, which
+// standardizes it; a zero start is the same function in either unit.
+LinearWeights zero_bitops_layer(int out) {
+  LinearWeights layer;
+  layer.in = 1;
+  layer.out = out;
+  layer.weight.assign(out, 0.0f);
+  layer.bias.assign(out, 0.0f);
+  return layer;
+}
+
 }  // namespace
+
+double bitops_input_value(const CostModel& costs, const Arch& arch, const Policy& policy) {
+  return std::log2(costs.costs(arch, policy).bitops);
+}
+
+float clamped_bitops_input(double value, float low, float high) {
+  return std::min(std::max(static_cast<float>(value), low), high);
+}
 
 PredictorWeights init_predictor_weights(const Encoding& encoding, const PredictorConfig& config, std::uint64_t seed) {
   if (config.hidden.empty()) throw std::invalid_argument("predictor: needs at least one hidden layer");
@@ -75,12 +94,15 @@ PredictorWeights init_predictor_weights(const Encoding& encoding, const Predicto
   if (config.quantization_aware) {
     Rng policy_rng(derive_seed(seed, stream_tag("predictor-policy-init"), 0));
     w.policy_layer = init_linear(encoding.policy_size(), config.hidden[0], policy_rng);
+    if (config.bitops_input) w.bitops_layer = zero_bitops_layer(config.hidden[0]);
+  } else if (config.bitops_input) {
+    throw std::invalid_argument("predictor: only a quantization-aware predictor takes BitOps");
   }
   return w;
 }
 
 PredictorWeights transfer_weights(const PredictorWeights& full_precision, int policy_size, std::uint64_t seed,
-                                  bool zero_policy_layer) {
+                                  bool zero_policy_layer, bool bitops_input) {
   if (full_precision.quantization_aware())
     throw std::invalid_argument("predictor transfer: the source is already quantization-aware");
   if (policy_size <= 0) throw std::invalid_argument("predictor transfer: policy size must be positive");
@@ -91,6 +113,7 @@ PredictorWeights transfer_weights(const PredictorWeights& full_precision, int po
     std::fill(w.policy_layer.weight.begin(), w.policy_layer.weight.end(), 0.0f);
     std::fill(w.policy_layer.bias.begin(), w.policy_layer.bias.end(), 0.0f);
   }
+  if (bitops_input) w.bitops_layer = zero_bitops_layer(full_precision.arch_layer.out);
   return w;
 }
 
@@ -99,6 +122,11 @@ NamedArrays to_named_arrays(const PredictorWeights& w) {
   if (w.quantization_aware()) {
     out.push_back(weight_array("policy", w.policy_layer));
     out.push_back(bias_array("policy", w.policy_layer));
+  }
+  if (w.bitops_input()) {
+    out.push_back(weight_array("bitops", w.bitops_layer));
+    out.push_back(bias_array("bitops", w.bitops_layer));
+    out.push_back({"bitops.range", {2}, {w.bitops_low, w.bitops_high}});
   }
   for (std::size_t i = 0; i < w.hidden_layers.size(); ++i) {
     out.push_back(weight_array("hidden." + std::to_string(i), w.hidden_layers[i]));
@@ -117,6 +145,17 @@ PredictorWeights from_named_arrays(const NamedArrays& arrays) {
     w.policy_layer = read_linear(arrays, "policy");
     if (w.policy_layer.out != width)
       throw std::invalid_argument("predictor weights: policy layer width does not match the first hidden layer");
+  }
+  if (has_array(arrays, "bitops.weight")) {
+    w.bitops_layer = read_linear(arrays, "bitops");
+    if (!w.quantization_aware() || w.bitops_layer.in != 1 || w.bitops_layer.out != width)
+      throw std::invalid_argument("predictor weights: the bitops layer must map 1 value to the first hidden layer of a "
+                                  "quantization-aware predictor");
+    const NamedArray& range = find_array(arrays, "bitops.range");
+    if (range.shape != std::vector<std::int64_t>{2} || range.values.size() != 2 || !(range.values[0] <= range.values[1]))
+      throw std::invalid_argument("predictor weights: \"bitops.range\" must hold a low and a high value, low <= high");
+    w.bitops_low = range.values[0];
+    w.bitops_high = range.values[1];
   }
   for (int i = 0; has_array(arrays, "hidden." + std::to_string(i) + ".weight"); ++i) {
     w.hidden_layers.push_back(read_linear(arrays, "hidden." + std::to_string(i)));
@@ -143,8 +182,9 @@ PredictorMetrics PredictorHandle::evaluate(const PredictorDataset& data) const {
   return evaluate_predictions(predicted, data.accuracy);
 }
 
-PredictorHandle PredictorHandle::transfer(std::uint64_t seed, bool zero_policy_layer) const {
-  return PredictorHandle(*encoding_, transfer_weights(weights_, encoding_->policy_size(), seed, zero_policy_layer));
+PredictorHandle PredictorHandle::transfer(std::uint64_t seed, bool zero_policy_layer, bool bitops_input) const {
+  return PredictorHandle(*encoding_,
+                         transfer_weights(weights_, encoding_->policy_size(), seed, zero_policy_layer, bitops_input));
 }
 
 PredictorHandle PredictorHandle::load(const Encoding& encoding, const NamedArrays& arrays) {

@@ -4,16 +4,22 @@
 // Quantization-aware predictor: the same, plus a policy layer (policy one-hot -> Linear) whose
 // output is added to the first hidden layer after its ReLU. Transfer copies every shared weight
 // from the trained full-precision predictor exactly; only the policy layer is new.
+// Optionally it also takes the subnet's log2(BitOps) (one number, through its own Linear, added
+// like the policy layer's output): a one-hot policy says which bits each layer has but not how
+// much of the work each layer is, and with few quantized labels the network does not learn that
+// product (measured: docs/PREDICTOR-AND-SEARCH.md, "The BitOps input").
 //
 // Inference scores a whole batch in one pass: the inputs are one-hot, so the first layer is a sum
 // of selected weight rows (Encoding::arch_hot/policy_hot); the hidden layers are GEMMs.
 // Training (predictor_training.cpp) uses LibTorch; nothing here includes it.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 
 #include "base/named_arrays.hpp"
+#include "kernels/cost_model.hpp"
 #include "kernels/encoding.hpp"
 #include "kernels/inference_precision.hpp"
 #include "kernels/predictor_metrics.hpp"
@@ -23,6 +29,7 @@ namespace apq {
 struct PredictorConfig {
   std::vector<int> hidden{400, 400, 400};  // hidden layer sizes; at least one
   bool quantization_aware = false;
+  bool bitops_input = false;  // quantization-aware only: also take log2(BitOps)
 };
 
 // One linear layer in PyTorch's nn.Linear layout: weight is [out x in] row-major.
@@ -35,20 +42,33 @@ struct LinearWeights {
 struct PredictorWeights {
   LinearWeights arch_layer;                  // arch encoding -> hidden[0], then ReLU
   LinearWeights policy_layer;                // policy encoding -> hidden[0], added after that ReLU; out == 0 if FP
+  LinearWeights bitops_layer;                // log2(BitOps) -> hidden[0], added likewise; out == 0 if not taken
+  // The BitOps input is clamped into the range its training pairs spanned: a linear term would
+  // otherwise extrapolate beyond the labels (measured: 1.8 points low on uniform 4 bits, 13% below
+  // the quick run's fewest-BitOps label). Infinite until trained.
+  float bitops_low = -std::numeric_limits<float>::infinity();
+  float bitops_high = std::numeric_limits<float>::infinity();
   std::vector<LinearWeights> hidden_layers;  // hidden[i-1] -> hidden[i], each followed by ReLU
   LinearWeights output_layer;                // hidden.back() -> 1
   bool quantization_aware() const { return policy_layer.out > 0; }
+  bool bitops_input() const { return bitops_layer.out > 0; }
 };
+
+// The BitOps input of one subnet: log2 of its BitOps (kernels/cost_model.hpp), before the clamp.
+double bitops_input_value(const CostModel& costs, const Arch& arch, const Policy& policy);
+// That value clamped into a trained range (PredictorWeights::bitops_low, bitops_high).
+float clamped_bitops_input(double value, float low, float high);
 
 // Fresh weights, PyTorch's default nn.Linear init (uniform +-1/sqrt(fan_in)) drawn from apq::Rng.
 PredictorWeights init_predictor_weights(const Encoding& encoding, const PredictorConfig& config, std::uint64_t seed);
 // Quantization-aware weights from a full-precision predictor: every shared weight copied exactly,
 // the policy layer drawn fresh (or zero, so the transferred predictor starts equal to the FP one).
+// The BitOps layer, when taken, always starts at zero: its input is standardized only in training.
 PredictorWeights transfer_weights(const PredictorWeights& full_precision, int policy_size, std::uint64_t seed,
-                                  bool zero_policy_layer = false);
+                                  bool zero_policy_layer = false, bool bitops_input = false);
 
-// Names follow a PyTorch state_dict: arch.weight/bias, policy.weight/bias, hidden.<i>.weight/bias,
-// output.weight/bias. Loading checks every shape and throws std::invalid_argument naming the array.
+// Names follow a PyTorch state_dict: arch.weight/bias, policy.weight/bias, bitops.weight/bias,
+// hidden.<i>.weight/bias, output.weight/bias; bitops.range holds [bitops_low, bitops_high]. Loading checks every shape and throws std::invalid_argument naming the array.
 NamedArrays to_named_arrays(const PredictorWeights& weights);
 PredictorWeights from_named_arrays(const NamedArrays& arrays);
 
@@ -102,7 +122,7 @@ class PredictorHandle {
   // Metrics of the current weights on the given pairs (all of them).
   PredictorMetrics evaluate(const PredictorDataset& data) const;
   // A quantization-aware handle initialised from this (full-precision, trained) one.
-  PredictorHandle transfer(std::uint64_t seed, bool zero_policy_layer = false) const;
+  PredictorHandle transfer(std::uint64_t seed, bool zero_policy_layer = false, bool bitops_input = false) const;
 
   // bf16: the hidden-layer GEMMs in bfloat16, about 2x faster on CPUs with AVX512-BF16; predictions
   // then differ from fp32 by about 1e-3 (measured in bench/search_bench). Falls back to fp32 on

@@ -39,11 +39,11 @@ PredictorEnsemble PredictorEnsemble::train(const Encoding& encoding, const Predi
 }
 
 PredictorEnsemble PredictorEnsemble::transfer(const PredictorDataset& data, const TrainOptions& options,
-                                              std::uint64_t seed) const {
+                                              std::uint64_t seed, bool bitops_input) const {
   std::vector<PredictorHandle> trained;
   std::vector<PredictorMetrics> metrics;
   for (std::size_t i = 0; i < members_.size(); ++i) {
-    PredictorHandle h = members_[i].transfer(derive_seed(seed, stream_tag("member-transfer"), i));
+    PredictorHandle h = members_[i].transfer(derive_seed(seed, stream_tag("member-transfer"), i), false, bitops_input);
     metrics.push_back(h.train(data, member_options(options, seed, i)));
     trained.push_back(std::move(h));
   }

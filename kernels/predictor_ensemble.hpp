@@ -20,8 +20,10 @@ class PredictorEnsemble {
   // `members` fresh predictors trained on `data` (member i: init and split seeds from (seed, i)).
   static PredictorEnsemble train(const Encoding& encoding, const PredictorConfig& config, const PredictorDataset& data,
                                  const TrainOptions& options, int members, std::uint64_t seed);
-  // Every member transferred to quantization-aware (kernels/predictor.hpp) and trained on `data`.
-  PredictorEnsemble transfer(const PredictorDataset& data, const TrainOptions& options, std::uint64_t seed) const;
+  // Every member transferred to quantization-aware (kernels/predictor.hpp), with the BitOps input
+  // if asked, and trained on `data`.
+  PredictorEnsemble transfer(const PredictorDataset& data, const TrainOptions& options, std::uint64_t seed,
+                             bool bitops_input = false) const;
 
   std::size_t size() const { return members_.size(); }
   const PredictorHandle& member(std::size_t i) const { return members_.at(i); }

@@ -36,6 +36,8 @@ void check_weights(const Encoding& encoding, const PredictorWeights& w) {
   if (w.quantization_aware() && w.policy_layer.in != encoding.policy_size())
     throw std::invalid_argument("predictor: policy layer takes " + std::to_string(w.policy_layer.in) +
                                 " inputs, the space's policy encoding has " + std::to_string(encoding.policy_size()));
+  if (w.bitops_input() && !w.quantization_aware())
+    throw std::invalid_argument("predictor: only a quantization-aware predictor takes BitOps");
   if (w.output_layer.out != 1) throw std::invalid_argument("predictor: output layer must have one output");
 }
 
@@ -102,6 +104,16 @@ void first_layer_tiles(const float* table, int features, int tiles, const float*
   }
 }
 
+// rows[c][j] += value[c] * weight[j]: the BitOps layer's term, after first_layer_tiles.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void add_scaled_weight(float* __restrict rows, const float* __restrict weight, const float* __restrict value, int m,
+                       int width, int stride) {
+  for (int c = 0; c < m; ++c) {
+    float* __restrict row = rows + static_cast<std::size_t>(c) * stride;
+    for (int j = 0; j < width; ++j) row[j] += value[c] * weight[j];
+  }
+}
+
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void bias_relu(float* __restrict rows, const float* __restrict bias, int m, int width) {
   for (int r = 0; r < m; ++r) {
@@ -127,8 +139,12 @@ struct PredictorHandle::Engine {
   int width0 = 0, tiles = 0, padded0 = 0;
   int arch_features = 0, features = 0;
   AlignedFloats table;                      // [tile][feature][16]: arch rows, then policy rows
-  AlignedFloats arch_bias, policy_bias;     // padded to tiles x 16; policy bias zero if FP
+  AlignedFloats arch_bias, policy_bias;     // padded to tiles x 16; policy bias zero if FP (+ the BitOps bias)
   bool quantization_aware = false;
+  std::unique_ptr<CostModel> costs;         // the BitOps input's; null if the predictor does not take it
+  std::vector<float> bitops_weight;
+  float bitops_low = 0, bitops_high = 0;
+  mutable std::vector<float> bitops_value;
   std::vector<std::vector<float>> hidden_weight, hidden_bias;
   std::vector<at::Tensor> hidden_t;  // views of hidden_weight, [out x in]
   bool bf16 = false;
@@ -140,7 +156,7 @@ struct PredictorHandle::Engine {
   mutable std::vector<float> act_a, act_b;
   mutable std::vector<int> hot, scratch, begin, arch_count;
 
-  Engine(const PredictorWeights& w, bool use_bf16) : bf16(use_bf16) {
+  Engine(const Encoding& enc, const PredictorWeights& w, bool use_bf16) : bf16(use_bf16) {
     width0 = w.arch_layer.out;
     tiles = (width0 + kLanes - 1) / kLanes;
     padded0 = tiles * kLanes;
@@ -161,6 +177,13 @@ struct PredictorHandle::Engine {
     if (quantization_aware) {
       put(w.policy_layer, arch_features);
       std::copy(w.policy_layer.bias.begin(), w.policy_layer.bias.end(), policy_bias.get());
+    }
+    if (w.bitops_input()) {
+      costs = std::make_unique<CostModel>(enc.space());
+      bitops_weight = w.bitops_layer.weight;
+      bitops_low = w.bitops_low;
+      bitops_high = w.bitops_high;
+      for (int j = 0; j < width0; ++j) policy_bias[j] += w.bitops_layer.bias[j];
     }
     int max_width = padded0;
     for (const LinearWeights& layer : w.hidden_layers) {
@@ -209,6 +232,13 @@ struct PredictorHandle::Engine {
       gather_hot(enc, m, archs + start, policies ? policies + start : nullptr);
       predictor_detail::first_layer_tiles(table.get(), features, tiles, arch_bias.get(), policy_bias.get(), hot.data(),
                                           begin.data(), arch_count.data(), m, act_a.data(), padded0);
+      if (costs) {
+        bitops_value.resize(m);
+        for (int c = 0; c < m; ++c)
+          bitops_value[c] = clamped_bitops_input(bitops_input_value(*costs, *archs[start + c], *policies[start + c]),
+                                                 bitops_low, bitops_high);
+        predictor_detail::add_scaled_weight(act_a.data(), bitops_weight.data(), bitops_value.data(), m, width0, padded0);
+      }
       float* x = act_a.data();
       float* y = act_b.data();
       int width = width0, stride = padded0;
@@ -254,7 +284,7 @@ PredictorHandle& PredictorHandle::operator=(PredictorHandle&&) noexcept = defaul
 
 void PredictorHandle::rebuild_engine() {
   check_weights(*encoding_, weights_);
-  engine_ = std::make_unique<Engine>(weights_, precision_ == InferencePrecision::bf16);
+  engine_ = std::make_unique<Engine>(*encoding_, weights_, precision_ == InferencePrecision::bf16);
 }
 
 void PredictorHandle::set_inference_precision(InferencePrecision precision) {

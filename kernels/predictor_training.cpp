@@ -8,10 +8,13 @@
 // point (std 0.002-0.009), far below the output scale of a freshly initialised network; on raw
 // targets Adam spends its early-stopping window shrinking the output and the held-out tau on
 // fmnist.ini's FP labels was 0.58, against 0.65 standardized (docs/PREDICTOR-AND-SEARCH.md).
+// The BitOps input (log2 BitOps, raw about 20-35) is standardized the same way, by rescaling its
+// layer on the way in and out.
 #include <torch/optim/adam.h>
 #include <torch/torch.h>
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -41,27 +44,32 @@ void from_torch(const TorchLinear& t, LinearWeights& layer) {
 }
 
 struct TorchPredictor {
-  TorchLinear arch, policy;
+  TorchLinear arch, policy, bitops;
   std::vector<TorchLinear> hidden;
   TorchLinear output;
-  bool quantization_aware = false;
+  bool quantization_aware = false, bitops_input = false;
 
-  explicit TorchPredictor(const PredictorWeights& w) : quantization_aware(w.quantization_aware()) {
+  explicit TorchPredictor(const PredictorWeights& w)
+      : quantization_aware(w.quantization_aware()), bitops_input(w.bitops_input()) {
     arch = to_torch(w.arch_layer);
     if (quantization_aware) policy = to_torch(w.policy_layer);
+    if (bitops_input) bitops = to_torch(w.bitops_layer);
     for (const LinearWeights& layer : w.hidden_layers) hidden.push_back(to_torch(layer));
     output = to_torch(w.output_layer);
   }
   std::vector<at::Tensor*> parameters() {
     std::vector<at::Tensor*> p{&arch.weight, &arch.bias};
     if (quantization_aware) p.insert(p.end(), {&policy.weight, &policy.bias});
+    if (bitops_input) p.insert(p.end(), {&bitops.weight, &bitops.bias});
     for (TorchLinear& layer : hidden) p.insert(p.end(), {&layer.weight, &layer.bias});
     p.insert(p.end(), {&output.weight, &output.bias});
     return p;
   }
-  at::Tensor forward(const at::Tensor& arch_code, const at::Tensor& policy_code) const {
+  // bitops_z: [n x 1] standardized log2 BitOps, undefined unless the predictor takes them.
+  at::Tensor forward(const at::Tensor& arch_code, const at::Tensor& policy_code, const at::Tensor& bitops_z) const {
     at::Tensor x = torch::relu(torch::addmm(arch.bias, arch_code, arch.weight.t()));
     if (quantization_aware) x = x + torch::addmm(policy.bias, policy_code, policy.weight.t());
+    if (bitops_input) x = x + torch::addmm(bitops.bias, bitops_z, bitops.weight.t());
     for (const TorchLinear& layer : hidden) x = torch::relu(torch::addmm(layer.bias, x, layer.weight.t()));
     return torch::addmm(output.bias, x, output.weight.t()).squeeze(1);
   }
@@ -116,6 +124,37 @@ void rescale_output(TorchLinear& output, const TargetScale& s, bool to_standard)
   }
 }
 
+// The BitOps layer from raw log2 BitOps (x = scale * z + shift) into standardized ones or back:
+// w x + b = (w scale) z + (b + w shift).
+void rescale_bitops(TorchLinear& layer, const TargetScale& s, bool to_standard) {
+  torch::NoGradGuard no_grad;
+  if (to_standard) {
+    layer.bias.add_(layer.weight.squeeze(1) * s.shift);
+    layer.weight.mul_(s.scale);
+  } else {
+    layer.weight.div_(s.scale);
+    layer.bias.sub_(layer.weight.squeeze(1) * s.shift);
+  }
+}
+
+bool is_zero(const LinearWeights& layer) {
+  for (float w : layer.weight) if (w != 0.0f) return false;
+  for (float b : layer.bias) if (b != 0.0f) return false;
+  return true;
+}
+
+// An untrained BitOps layer (all zero: kernels/predictor.cpp) starts at nn.Linear's default for one
+// input, uniform in [-1, 1], in standardized units: from zero, Adam's bounded steps leave it too
+// small to matter before early stopping (measured: weights 0.02-0.05 after 12-60 epochs).
+void start_bitops_layer(TorchLinear& layer, std::uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  Rng rng(derive_seed(seed, stream_tag("predictor-bitops-init"), 0));
+  float* w = layer.weight.data_ptr<float>();
+  float* b = layer.bias.data_ptr<float>();
+  for (int64_t j = 0; j < layer.weight.numel(); ++j) w[j] = static_cast<float>(2.0 * rng.uniform() - 1.0);
+  for (int64_t j = 0; j < layer.bias.numel(); ++j) b[j] = static_cast<float>(2.0 * rng.uniform() - 1.0);
+}
+
 }  // namespace
 
 PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& encoding, const PredictorDataset& data,
@@ -154,6 +193,27 @@ PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& enco
   const TargetScale scale = target_scale(train_y_all);
   const at::Tensor train_z_all = (train_y_all - scale.shift) / scale.scale;
   const at::Tensor hold_z = (hold_y - scale.shift) / scale.scale;
+  // The BitOps column, standardized by the training part's mean and deviation.
+  const bool takes_bitops = weights.bitops_input();
+  at::Tensor hold_bitops, train_bitops_all;
+  TargetScale bitops_scale;
+  float bitops_low = -std::numeric_limits<float>::infinity(), bitops_high = std::numeric_limits<float>::infinity();
+  if (takes_bitops) {
+    const CostModel costs(encoding.space());
+    auto column = [&](const std::vector<int>& rows) {
+      std::vector<float> x(rows.size());
+      for (std::size_t r = 0; r < rows.size(); ++r)
+        x[r] = clamped_bitops_input(bitops_input_value(costs, data.archs[rows[r]], data.policies[rows[r]]), bitops_low,
+                                    bitops_high);
+      return torch::tensor(x).unsqueeze(1);
+    };
+    train_bitops_all = column(train);  // unclamped: the range is still infinite
+    bitops_low = train_bitops_all.min().item<float>();
+    bitops_high = train_bitops_all.max().item<float>();
+    bitops_scale = target_scale(train_bitops_all);
+    train_bitops_all = (train_bitops_all - bitops_scale.shift) / bitops_scale.scale;
+    hold_bitops = (column(hold) - bitops_scale.shift) / bitops_scale.scale;
+  }
 
   TorchPredictor model(weights);
   if (reset_output_bias) {  // fresh weights: their scale means nothing yet, start at the mean label
@@ -162,18 +222,29 @@ PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& enco
   } else {  // trained or transferred weights: the same function, in standardized units
     rescale_output(model.output, scale, true);
   }
+  if (takes_bitops) {
+    if (is_zero(weights.bitops_layer)) start_bitops_layer(model.bitops, options.seed);
+    else rescale_bitops(model.bitops, bitops_scale, true);
+  }
   std::vector<at::Tensor> params;
   for (at::Tensor* p : model.parameters()) params.push_back(*p);
   torch::optim::Adam optimizer(params, torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
 
   auto holdout_loss = [&]() {
     torch::NoGradGuard no_grad;
-    return torch::mse_loss(model.forward(hold_arch, hold_policy), hold_z).item<double>();
+    return torch::mse_loss(model.forward(hold_arch, hold_policy, hold_bitops), hold_z).item<double>();
   };
   PredictorWeights best = weights;
   auto keep_best = [&]() {
     from_torch(model.arch, best.arch_layer);
     if (qa) from_torch(model.policy, best.policy_layer);
+    if (takes_bitops) {
+      TorchLinear raw{model.bitops.weight.detach().clone(), model.bitops.bias.detach().clone()};
+      rescale_bitops(raw, bitops_scale, false);
+      from_torch(raw, best.bitops_layer);
+      best.bitops_low = bitops_low;
+      best.bitops_high = bitops_high;
+    }
     for (std::size_t i = 0; i < model.hidden.size(); ++i) from_torch(model.hidden[i], best.hidden_layers[i]);
     TorchLinear output{model.output.weight.detach().clone(), model.output.bias.detach().clone()};
     rescale_output(output, scale, false);
@@ -194,8 +265,9 @@ PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& enco
       const at::Tensor idx = perm_t.slice(0, start, start + batch);
       const at::Tensor xa = train_arch_all.index_select(0, idx);
       const at::Tensor xp = qa ? train_policy_all.index_select(0, idx) : at::Tensor();
+      const at::Tensor xb = takes_bitops ? train_bitops_all.index_select(0, idx) : at::Tensor();
       optimizer.zero_grad();
-      const at::Tensor loss = torch::mse_loss(model.forward(xa, xp), train_z_all.index_select(0, idx));
+      const at::Tensor loss = torch::mse_loss(model.forward(xa, xp, xb), train_z_all.index_select(0, idx));
       loss.backward();
       optimizer.step();
     }
@@ -212,8 +284,9 @@ PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& enco
   weights = best;
 
   TorchPredictor final_model(weights);
+  if (takes_bitops) rescale_bitops(final_model.bitops, bitops_scale, true);  // it reads the standardized columns
   torch::NoGradGuard no_grad;
-  const at::Tensor hold_pred = final_model.forward(hold_arch, hold_policy).contiguous();
+  const at::Tensor hold_pred = final_model.forward(hold_arch, hold_policy, hold_bitops).contiguous();
   const std::vector<float> predicted(hold_pred.data_ptr<float>(), hold_pred.data_ptr<float>() + hold_pred.numel());
   const std::vector<float> truth(hold_y.data_ptr<float>(), hold_y.data_ptr<float>() + hold_y.numel());
   const PredictorMetrics quality = evaluate_predictions(predicted, truth);
@@ -227,7 +300,7 @@ PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& enco
   metrics.holdout_index = hold;
   metrics.holdout_truth = truth;
   metrics.holdout_predicted = predicted;
-  metrics.train_loss = torch::mse_loss(final_model.forward(train_arch_all, train_policy_all), train_y_all).item<double>();
+  metrics.train_loss = torch::mse_loss(final_model.forward(train_arch_all, train_policy_all, train_bitops_all), train_y_all).item<double>();
   return metrics;
 }
 

@@ -11,6 +11,7 @@ TrainEnsemble fresh_recipe(const RunContext& ctx, bool quantization_aware) {
     PredictorConfig config;
     config.hidden = o.hidden;
     config.quantization_aware = quantization_aware;
+    config.bitops_input = quantization_aware && o.bitops_input;
     const char* stream = quantization_aware ? "predictor-scratch" : "predictor-init";
     return PredictorEnsemble::train(*ctx.encoding, config, train, quantization_aware ? o.quant : o.fp, o.members,
                                     derive_seed(ctx.options.seed, stream_tag(stream), fold));
@@ -23,8 +24,9 @@ TrainEnsemble fp_recipe(const RunContext& ctx) { return fresh_recipe(ctx, false)
 
 TrainEnsemble transfer_recipe(const RunContext& ctx, const PredictorEnsemble& full_precision) {
   return [&ctx, &full_precision](const PredictorDataset& train, std::uint64_t fold) {
-    return full_precision.transfer(train, ctx.pipeline().predictor.quant,
-                                   derive_seed(ctx.options.seed, stream_tag("predictor-transfer"), fold));
+    const auto& o = ctx.pipeline().predictor;
+    return full_precision.transfer(train, o.quant, derive_seed(ctx.options.seed, stream_tag("predictor-transfer"), fold),
+                                   o.bitops_input);
   };
 }
 

@@ -56,6 +56,17 @@ TEST(ConfigInputs, CrossValidationDecidesThePredictorsOnly) {
   EXPECT_EQ(first_difference(inputs_of(with_cv, final_inputs()), inputs_of(kConfig, final_inputs())), "");
 }
 
+// The BitOps input changes the quantization-aware predictor's weights, so it decides predictors.h5
+// and everything after; files made before the key existed hold predictors without it ("false").
+TEST(ConfigInputs, TheBitopsInputDecidesThePredictorsAndTheSearch) {
+  const std::string off = std::string(kConfig) + "\n[predictor]\nbitops-input = false\n";
+  const std::string on = std::string(kConfig) + "\n[predictor]\nbitops-input = true\n";
+  EXPECT_EQ(first_difference(inputs_of(off, final_inputs()), inputs_of(kConfig, final_inputs())), "");
+  EXPECT_EQ(first_difference(inputs_of(on, predictor_inputs()), inputs_of(kConfig, predictor_inputs())),
+            "[predictor] bitops-input: true in this run, false in the file");
+  EXPECT_NE(first_difference(inputs_of(on, final_inputs()), inputs_of(kConfig, final_inputs())), "");
+}
+
 // A seed spread compares runs that differ in the seed alone: without the seed, two reseeded
 // configs agree, and the first other difference names its key and both values.
 TEST(ConfigInputs, WithoutTheSeedOnlyOtherKeysDiffer) {

@@ -92,6 +92,14 @@ with h5py.File(os.path.join(run, "predictors.h5"), "r") as f:
             check(g.attrs.get("cv_folds") == 3 and -1 <= g.attrs.get("cv_kendall_tau", 9) <= 1 and
                   g.attrs.get("cv_kendall_tau_se", -1) >= 0, f"predictors.h5: /{group} cross-validation attributes")
             check(len(g["heldout/stddev"]) == len(g["heldout/target"]), f"predictors.h5: /{group}/heldout/stddev")
+            # predictor.bitops-input (default true): the quantized predictors take log2(BitOps), trained
+            if "members/0" in g:
+                member = g["members/0"]
+                if group == "fp":
+                    check("bitops.weight" not in member, "predictors.h5: /fp has a bitops layer")
+                else:
+                    check("bitops.weight" in member and member["bitops.weight"].shape[1] == 1 and
+                          abs(member["bitops.weight"][:]).max() > 0, f"predictors.h5: /{group} bitops layer missing or zero")
 
 # The baselines: each search.h5 group holds at most one result; finalize measures the joint top K
 # and every baseline that found one, with the same recipe.

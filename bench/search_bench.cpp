@@ -23,6 +23,7 @@
 #include "kernels/cost_model.hpp"
 #include "kernels/evolution.hpp"
 #include "kernels/predictor.hpp"
+#include "kernels/predictor_ensemble.hpp"
 #include "kernels/staged_search.hpp"
 #include "testing/synthetic_accuracy.hpp"
 
@@ -252,6 +253,18 @@ void run_case(const char* name, const SpaceSpec& spec, int generations) {
                 p == &qa ? "fp32" : p == &qab ? "fp32 + BitOps input" : "bf16", evo_config.budget.describe().c_str(),
                 generations, f.cpu_rate, f.wall_rate,
                 f.predict_share, f.cost_share, f.rejected);
+  }
+  // What the search stage runs: an ensemble of predictor.members (5) scored as mean - k * std.
+  const PredictorWeights* plain = &qa.weights();
+  for (const PredictorWeights* w : {plain, static_cast<const PredictorWeights*>(&with_bitops)}) {
+    std::vector<PredictorHandle> members;
+    for (int i = 0; i < 5; ++i) members.emplace_back(encoding, *w);
+    const PredictorEnsemble ensemble(std::move(members));
+    const LoopFigures f = loop_rate(space, evo_config, ensemble_fitness(ensemble, 1.0), cost, generations);
+    std::printf("  search loop (ensemble of 5, fp32%s, %s, %d generations): %.0f candidates per CPU-second on one core; "
+                "%.1f%% of the time in predict, %.1f%% in cost\n",
+                w == &with_bitops ? " + BitOps input" : "", evo_config.budget.describe().c_str(), generations,
+                f.cpu_rate, f.predict_share, f.cost_share);
   }
   Evolution evo(space, evo_config, predict, cost);
   evo.run(generations);

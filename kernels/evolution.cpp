@@ -392,16 +392,23 @@ void Evolution::replace_population(std::vector<Individual> population) {
   initialized_ = true;
 }
 
+CandidateViews::CandidateViews(const std::vector<Individual>& individuals) {
+  archs_.reserve(individuals.size());
+  policies_.reserve(individuals.size());
+  bitops_.reserve(individuals.size());
+  for (const Individual& ind : individuals) {
+    archs_.push_back(&ind.arch);
+    policies_.push_back(&ind.policy);
+    bitops_.push_back(ind.costs.bitops);
+    if (!(ind.costs.bitops > 0.0) || !std::isfinite(ind.costs.bitops)) bitops_known_ = false;
+  }
+}
+
 FitnessFn predictor_fitness(const PredictorHandle& predictor) {
   return [&predictor](const std::vector<Individual>& individuals) {
-    std::vector<const Arch*> archs(individuals.size());
-    std::vector<const Policy*> policies(individuals.size());
-    for (std::size_t i = 0; i < individuals.size(); ++i) {
-      archs[i] = &individuals[i].arch;
-      policies[i] = &individuals[i].policy;
-    }
-    std::vector<float> out(individuals.size());
-    predictor.predict(individuals.size(), archs.data(), policies.data(), out.data());
+    const CandidateViews views(individuals);
+    std::vector<float> out(views.size());
+    predictor.predict(views.size(), views.archs(), views.policies(), out.data(), views.bitops());
     return out;
   };
 }

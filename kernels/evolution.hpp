@@ -42,6 +42,25 @@ struct Individual {
 using FitnessFn = std::function<std::vector<float>(const std::vector<Individual>&)>;
 using CostFn = std::function<Costs(const Arch&, const Policy&)>;
 
+// What a batched predictor takes for a batch of individuals. Individuals reach the fitness with
+// their costs (the Evolution computes them with its CostFn before scoring), so their BitOps are
+// passed on to a predictor with the BitOps input; bitops() is null when any is unknown (not
+// positive), and the predictor then computes them itself.
+class CandidateViews {
+ public:
+  explicit CandidateViews(const std::vector<Individual>& individuals);
+  std::size_t size() const { return archs_.size(); }
+  const Arch* const* archs() const { return archs_.data(); }
+  const Policy* const* policies() const { return policies_.data(); }
+  const double* bitops() const { return bitops_known_ ? bitops_.data() : nullptr; }
+
+ private:
+  std::vector<const Arch*> archs_;
+  std::vector<const Policy*> policies_;
+  std::vector<double> bitops_;
+  bool bitops_known_ = true;
+};
+
 class PredictorHandle;
 // Fitness from a predictor: its accuracy for each individual's (arch, policy), with the real bits
 // (a full-precision predictor looks at the arch only). The handle must outlive the callable.

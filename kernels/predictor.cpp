@@ -73,8 +73,10 @@ LinearWeights zero_bitops_layer(int out) {
 
 }  // namespace
 
+double bitops_input_value(double bitops) { return std::log2(bitops); }
+
 double bitops_input_value(const CostModel& costs, const Arch& arch, const Policy& policy) {
-  return std::log2(costs.costs(arch, policy).bitops);
+  return bitops_input_value(costs.costs(arch, policy).bitops);
 }
 
 float clamped_bitops_input(double value, float low, float high) {

@@ -54,7 +54,9 @@ struct PredictorWeights {
   bool bitops_input() const { return bitops_layer.out > 0; }
 };
 
-// The BitOps input of one subnet: log2 of its BitOps (kernels/cost_model.hpp), before the clamp.
+// The BitOps input of one subnet: log2 of its BitOps (Costs::bitops, kernels/cost_model.hpp),
+// before the clamp.
+double bitops_input_value(double bitops);
 double bitops_input_value(const CostModel& costs, const Arch& arch, const Policy& policy);
 // That value clamped into a trained range (PredictorWeights::bitops_low, bitops_high).
 float clamped_bitops_input(double value, float low, float high);
@@ -63,12 +65,14 @@ float clamped_bitops_input(double value, float low, float high);
 PredictorWeights init_predictor_weights(const Encoding& encoding, const PredictorConfig& config, std::uint64_t seed);
 // Quantization-aware weights from a full-precision predictor: every shared weight copied exactly,
 // the policy layer drawn fresh (or zero, so the transferred predictor starts equal to the FP one).
-// The BitOps layer, when taken, always starts at zero: its input is standardized only in training.
+// The BitOps layer, when taken, starts at zero, which training reads as "untrained" and replaces
+// by a draw in standardized units (its input is standardized only in training).
 PredictorWeights transfer_weights(const PredictorWeights& full_precision, int policy_size, std::uint64_t seed,
                                   bool zero_policy_layer = false, bool bitops_input = false);
 
 // Names follow a PyTorch state_dict: arch.weight/bias, policy.weight/bias, bitops.weight/bias,
-// hidden.<i>.weight/bias, output.weight/bias; bitops.range holds [bitops_low, bitops_high]. Loading checks every shape and throws std::invalid_argument naming the array.
+// hidden.<i>.weight/bias, output.weight/bias; bitops.range holds [bitops_low, bitops_high].
+// Loading checks every shape and throws std::invalid_argument naming the array.
 NamedArrays to_named_arrays(const PredictorWeights& weights);
 PredictorWeights from_named_arrays(const NamedArrays& arrays);
 
@@ -112,8 +116,11 @@ class PredictorHandle {
   // out[i] = predicted accuracy of (archs[i], policies[i]); a full-precision predictor ignores
   // policies (may be empty). A quantization-aware one needs one policy per arch, with the real bits.
   void predict(const std::vector<Arch>& archs, const std::vector<Policy>& policies, float* out) const;
-  // Pointer form (no copies): policies may be null for a full-precision predictor.
-  void predict(std::size_t n, const Arch* const* archs, const Policy* const* policies, float* out) const;
+  // Pointer form (no copies): policies may be null for a full-precision predictor. A predictor
+  // with the BitOps input takes bitops[i], candidate i's Costs::bitops, when the caller has them
+  // (the search has just computed them), else computes them itself; others ignore bitops.
+  void predict(std::size_t n, const Arch* const* archs, const Policy* const* policies, float* out,
+               const double* bitops = nullptr) const;
   float predict_one(const Arch& arch, const Policy* policy = nullptr) const;
 
   // The first training of a freshly initialised handle starts the output bias at the mean accuracy;

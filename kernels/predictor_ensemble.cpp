@@ -18,8 +18,11 @@ TrainOptions member_options(TrainOptions options, std::uint64_t seed, std::size_
 PredictorEnsemble::PredictorEnsemble(std::vector<PredictorHandle> members) : members_(std::move(members)) {
   if (members_.empty()) throw std::invalid_argument("predictor ensemble: no members");
   for (const auto& m : members_)
-    if (m.quantization_aware() != members_.front().quantization_aware())
+    if (m.quantization_aware() != members_.front().quantization_aware() ||
+        m.weights().bitops_input() != members_.front().weights().bitops_input())
       throw std::invalid_argument("predictor ensemble: members of different kinds");
+  if (members_.front().weights().bitops_input())
+    costs_ = std::make_shared<const CostModel>(members_.front().encoding().space());
 }
 
 PredictorEnsemble PredictorEnsemble::train(const Encoding& encoding, const PredictorConfig& config,
@@ -53,11 +56,17 @@ PredictorEnsemble PredictorEnsemble::transfer(const PredictorDataset& data, cons
 }
 
 void PredictorEnsemble::predict(std::size_t n, const Arch* const* archs, const Policy* const* policies, float* mean,
-                                float* stddev) const {
+                                float* stddev, const double* bitops) const {
   if (members_.empty()) throw std::logic_error("predictor ensemble: empty");
+  if (costs_ && !bitops) {
+    if (!policies) throw std::invalid_argument("predictor: the quantization-aware predictor needs a policy per arch");
+    bitops_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) bitops_[i] = costs_->costs(*archs[i], *policies[i]).bitops;
+    bitops = bitops_.data();
+  }
   const std::size_t m = members_.size();
   scratch_.resize(n * m);
-  for (std::size_t k = 0; k < m; ++k) members_[k].predict(n, archs, policies, scratch_.data() + k * n);
+  for (std::size_t k = 0; k < m; ++k) members_[k].predict(n, archs, policies, scratch_.data() + k * n, bitops);
   for (std::size_t i = 0; i < n; ++i) {
     double sum = 0.0;
     for (std::size_t k = 0; k < m; ++k) sum += scratch_[k * n + i];
@@ -96,16 +105,11 @@ PredictorEnsemble PredictorEnsemble::load(const Encoding& encoding, const std::v
 
 FitnessFn ensemble_fitness(const PredictorEnsemble& ensemble, double penalty) {
   return [&ensemble, penalty](const std::vector<Individual>& individuals) {
-    const std::size_t n = individuals.size();
-    std::vector<const Arch*> archs(n);
-    std::vector<const Policy*> policies(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      archs[i] = &individuals[i].arch;
-      policies[i] = &individuals[i].policy;
-    }
+    const CandidateViews views(individuals);
+    const std::size_t n = views.size();
     std::vector<float> mean(n), stddev(n);
-    ensemble.predict(n, archs.data(), ensemble.quantization_aware() ? policies.data() : nullptr, mean.data(),
-                     stddev.data());
+    ensemble.predict(n, views.archs(), ensemble.quantization_aware() ? views.policies() : nullptr, mean.data(),
+                     stddev.data(), views.bitops());
     for (std::size_t i = 0; i < n; ++i) mean[i] -= static_cast<float>(penalty) * stddev[i];
     return mean;
   };

@@ -5,6 +5,7 @@
 // chase places where one network extrapolates (docs/PREDICTOR-AND-SEARCH.md). Torch-free.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "kernels/evolution.hpp"
@@ -30,8 +31,10 @@ class PredictorEnsemble {
   bool quantization_aware() const { return !members_.empty() && members_.front().quantization_aware(); }
 
   // mean[i], stddev[i] over the members (population std; 0 for one member). Not thread-safe.
+  // bitops as in PredictorHandle::predict; when null, members with the BitOps input share one
+  // computation of them.
   void predict(std::size_t n, const Arch* const* archs, const Policy* const* policies, float* mean,
-               float* stddev) const;
+               float* stddev, const double* bitops = nullptr) const;
   void predict(const std::vector<Arch>& archs, const std::vector<Policy>& policies, std::vector<float>& mean,
                std::vector<float>& stddev) const;
 
@@ -44,7 +47,9 @@ class PredictorEnsemble {
  private:
   std::vector<PredictorHandle> members_;
   std::vector<PredictorMetrics> training_;
+  std::shared_ptr<const CostModel> costs_;  // the members' BitOps input's; null if they do not take it
   mutable std::vector<float> scratch_;
+  mutable std::vector<double> bitops_;
 };
 
 // Fitness = mean - penalty * stddev of the ensemble's predictions (the ensemble must outlive it).

@@ -226,7 +226,8 @@ struct PredictorHandle::Engine {
     }
   }
 
-  void run(const Encoding& enc, std::size_t n, const Arch* const* archs, const Policy* const* policies, float* out) const {
+  void run(const Encoding& enc, std::size_t n, const Arch* const* archs, const Policy* const* policies, float* out,
+           const double* bitops) const {
     for (std::size_t start = 0; start < n; start += kChunk) {
       const int m = static_cast<int>(std::min<std::size_t>(kChunk, n - start));
       gather_hot(enc, m, archs + start, policies ? policies + start : nullptr);
@@ -234,9 +235,11 @@ struct PredictorHandle::Engine {
                                           begin.data(), arch_count.data(), m, act_a.data(), padded0);
       if (costs) {
         bitops_value.resize(m);
-        for (int c = 0; c < m; ++c)
-          bitops_value[c] = clamped_bitops_input(bitops_input_value(*costs, *archs[start + c], *policies[start + c]),
-                                                 bitops_low, bitops_high);
+        for (int c = 0; c < m; ++c) {
+          const double x = bitops ? bitops_input_value(bitops[start + c])
+                                  : bitops_input_value(*costs, *archs[start + c], *policies[start + c]);
+          bitops_value[c] = clamped_bitops_input(x, bitops_low, bitops_high);
+        }
         predictor_detail::add_scaled_weight(act_a.data(), bitops_weight.data(), bitops_value.data(), m, width0, padded0);
       }
       float* x = act_a.data();
@@ -295,8 +298,9 @@ void PredictorHandle::set_inference_precision(InferencePrecision precision) {
   rebuild_engine();
 }
 
-void PredictorHandle::predict(std::size_t n, const Arch* const* archs, const Policy* const* policies, float* out) const {
-  engine_->run(*encoding_, n, archs, policies, out);
+void PredictorHandle::predict(std::size_t n, const Arch* const* archs, const Policy* const* policies, float* out,
+                              const double* bitops) const {
+  engine_->run(*encoding_, n, archs, policies, out, bitops);
 }
 
 void PredictorHandle::predict(const std::vector<Arch>& archs, const std::vector<Policy>& policies, float* out) const {

@@ -13,6 +13,7 @@
 // of selected weight rows (Encoding::arch_hot/policy_hot); the hidden layers are GEMMs.
 // Training (predictor_training.cpp) uses LibTorch; nothing here includes it.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -52,6 +53,9 @@ struct PredictorWeights {
   LinearWeights output_layer;                // hidden.back() -> 1
   bool quantization_aware() const { return policy_layer.out > 0; }
   bool bitops_input() const { return bitops_layer.out > 0; }
+  // Training sets the range with the layer; a layer without one (fresh or just transferred, zero)
+  // is drawn anew when training starts.
+  bool bitops_trained() const { return std::isfinite(bitops_low); }
 };
 
 // The BitOps input of one subnet: log2 of its BitOps (Costs::bitops, kernels/cost_model.hpp),
@@ -65,8 +69,8 @@ float clamped_bitops_input(double value, float low, float high);
 PredictorWeights init_predictor_weights(const Encoding& encoding, const PredictorConfig& config, std::uint64_t seed);
 // Quantization-aware weights from a full-precision predictor: every shared weight copied exactly,
 // the policy layer drawn fresh (or zero, so the transferred predictor starts equal to the FP one).
-// The BitOps layer, when taken, starts at zero, which training reads as "untrained" and replaces
-// by a draw in standardized units (its input is standardized only in training).
+// The BitOps layer, when taken, starts at zero and untrained (no range): training draws it in
+// standardized units, since its input is standardized only there.
 PredictorWeights transfer_weights(const PredictorWeights& full_precision, int policy_size, std::uint64_t seed,
                                   bool zero_policy_layer = false, bool bitops_input = false);
 

@@ -137,13 +137,7 @@ void rescale_bitops(TorchLinear& layer, const TargetScale& s, bool to_standard) 
   }
 }
 
-bool is_zero(const LinearWeights& layer) {
-  for (float w : layer.weight) if (w != 0.0f) return false;
-  for (float b : layer.bias) if (b != 0.0f) return false;
-  return true;
-}
-
-// An untrained BitOps layer (all zero: kernels/predictor.cpp) starts at nn.Linear's default for one
+// An untrained BitOps layer (PredictorWeights::bitops_trained) starts at nn.Linear's default for one
 // input, uniform in [-1, 1], in standardized units: from zero, Adam's bounded steps leave it too
 // small to matter before early stopping (measured: weights 0.02-0.05 after 12-60 epochs).
 void start_bitops_layer(TorchLinear& layer, std::uint64_t seed) {
@@ -223,7 +217,7 @@ PredictorMetrics train_predictor(PredictorWeights& weights, const Encoding& enco
     rescale_output(model.output, scale, true);
   }
   if (takes_bitops) {
-    if (is_zero(weights.bitops_layer)) start_bitops_layer(model.bitops, options.seed);
+    if (!weights.bitops_trained()) start_bitops_layer(model.bitops, options.seed);
     else rescale_bitops(model.bitops, bitops_scale, true);
   }
   std::vector<at::Tensor> params;

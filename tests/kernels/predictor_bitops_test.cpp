@@ -48,12 +48,14 @@ TEST_F(PredictorBitopsTest, FreshLayerIsZeroAndTransferStartsAtTheFullPrecisionF
   EXPECT_EQ(qa.weights().bitops_layer.in, 1);
   EXPECT_EQ(qa.weights().bitops_layer.out, 32);
   for (float w : qa.weights().bitops_layer.weight) EXPECT_EQ(w, 0.0f);
+  EXPECT_FALSE(qa.weights().bitops_trained());
 
   PredictorConfig fp_config = config({32, 32}, false);
   fp_config.quantization_aware = false;
   const PredictorHandle fp(encoding, fp_config, 2);
   const PredictorHandle with = fp.transfer(3, true, true), without = fp.transfer(3, true, false);
   EXPECT_TRUE(with.weights().bitops_input());
+  EXPECT_FALSE(with.weights().bitops_trained());
   EXPECT_FALSE(without.weights().bitops_input());
   const Arch arch = space.largest();
   const Policy p4 = space.uniform_policy(arch, 4);
@@ -110,8 +112,8 @@ TEST_F(PredictorBitopsTest, NamedArraysCarryTheLayer) {
 }
 
 // Training stores the layer in raw units and the range of its input: the handle then predicts the
-// held-out pairs exactly as training's standardized forward pass did, and clamps beyond the range. On a label that is a function of the BitOps alone,
-// 60 training pairs suffice with the input; without it the network must find the product of each
+// held-out pairs exactly as training's standardized forward pass did, and clamps beyond the range.
+// On a label that is a function of the BitOps alone, 60 training pairs suffice with the input; without it the network must find the product of each
 // layer's work and bits in the one-hot policy. Measured: tau 0.962 with, 0.505 without (0.657
 // with when the layer started at zero instead of kernels/predictor_training.cpp's draw).
 TEST_F(PredictorBitopsTest, TrainsInStandardUnitsAndLearnsABitopsLabelFromFewPairs) {
@@ -134,6 +136,7 @@ TEST_F(PredictorBitopsTest, TrainsInStandardUnitsAndLearnsABitopsLabelFromFewPai
 
   // The input is clamped into the training pairs' range: beyond it the BitOps term stays put.
   const PredictorWeights& w = with.weights();
+  EXPECT_TRUE(w.bitops_trained());
   double low = 1e9, high = -1e9;
   std::vector<bool> held(data.archs.size(), false);
   for (int i : m.holdout_index) held[static_cast<std::size_t>(i)] = true;

@@ -30,6 +30,18 @@ const RecordFields<FinalEntry>& report_fields() {
   return fields;
 }
 
+// Columns added after final.h5 files existed: read when present, else the member keeps its default.
+const RecordFields<FinalEntry>& later_report_fields() {
+  using E = FinalEntry;
+  static const RecordFields<E> fields = {field("label_recipe_val_accuracy", &E::label_recipe_val_accuracy, "fraction")};
+  return fields;
+}
+
+const RecordFields<FinalEntry>& all_report_fields() {
+  static const RecordFields<FinalEntry> fields = joined(report_fields(), later_report_fields());
+  return fields;
+}
+
 const std::vector<std::string> kBlockColumns = {"slot",         "stage",     "kernel",    "in_channels",
                                                 "mid_channels", "out_channels", "stride", "residual",
                                                 "pw_w_bits",    "pw_a_bits", "dw_w_bits", "dw_a_bits"};
@@ -93,9 +105,9 @@ void write_final(const std::string& path, const RunMeta& meta, const std::vector
                  const std::vector<std::int32_t>& val_indices) {
   h5::File file = h5::File::create(path);
   stamp_run_file(file, run_kind::final_models, meta);
-  create_columns(file, "report", columns_of(report_fields()));
+  create_columns(file, "report", columns_of(all_report_fields()));
   h5::Group report = file.open_group("report");
-  append_records(report, report_fields(), entries);
+  append_records(report, all_report_fields(), entries);
   if (!val_indices.empty()) file.write("val_indices", {static_cast<std::int64_t>(val_indices.size())}, val_indices);
   file.create_group("models");
   for (const auto& e : entries) write_model(file, e);
@@ -134,6 +146,7 @@ FinalFile read_final(const std::string& path, bool with_weights) {
   const auto columns = columns_of(report_fields());
   check_columns(r, columns);
   out.entries = read_records(r, report_fields(), complete_rows(r, columns));
+  read_later_records(r, later_report_fields(), out.entries);
   if (file.exists("val_indices")) out.val_indices = file.read<std::int32_t>("val_indices");
   const h5::Group models = file.open_group("models");
   for (auto& e : out.entries) read_model(models, e, with_weights);

@@ -6,6 +6,7 @@
 // candidates (report row and weights together) and resume can skip ranks already there.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,6 +43,9 @@ struct FinalEntry {
   std::vector<FinalBlock> blocks;
   // The network takes (pixel / 255 - mean) / stddev; stddev 0 in files written before it was kept.
   float input_mean = 0.0f, input_stddev = 0.0f;
+  // Validation top-1 of the same subnet measured as collect-quant measures a label (its shorter
+  // fine-tune), which is what predicted_accuracy predicts; NaN in files written before it was kept.
+  double label_recipe_val_accuracy = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Adds one candidate, keeping the others, and records val_indices (the validation images); throws

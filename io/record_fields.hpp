@@ -134,4 +134,16 @@ std::vector<Record> read_records(const h5::Group& group, const RecordFields<Reco
   return records;
 }
 
+// Columns added after files with `group` existed, for files written whole (not row by row): each
+// is read into the records when the group has it (checked like the others), else the records
+// keep that member's default.
+template <class Record>
+void read_later_records(const h5::Group& group, const RecordFields<Record>& fields, std::vector<Record>& records) {
+  for (const auto& f : fields)
+    if (group.exists(f.column.name)) {
+      check_columns(group, {f.column});
+      f.read(group, records);
+    }
+}
+
 }  // namespace apq

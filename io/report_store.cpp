@@ -37,6 +37,19 @@ const RecordFields<ReportRow>& row_fields() {
   return fields;
 }
 
+// Columns added after report.h5 files existed (read when present).
+const RecordFields<ReportRow>& later_row_fields() {
+  using R = ReportRow;
+  static const RecordFields<R> fields = {
+      field("label_recipe_val_accuracy", &R::label_recipe_val_accuracy, "fraction")};
+  return fields;
+}
+
+const RecordFields<ReportRow>& all_row_fields() {
+  static const RecordFields<ReportRow> fields = joined(row_fields(), later_row_fields());
+  return fields;
+}
+
 }  // namespace
 
 void write_report(const std::string& path, const ReportFile& report) {
@@ -53,9 +66,9 @@ void write_report(const std::string& path, const ReportFile& report) {
   curve.set_double_attr("label_tau_ceiling", c.label_tau_ceiling);
   append_records(curve, curve_fields(), c.points);
 
-  create_columns(file, "finalized", columns_of(row_fields()));
+  create_columns(file, "finalized", columns_of(all_row_fields()));
   h5::Group rows = file.open_group("finalized");
-  append_records(rows, row_fields(), report.rows);
+  append_records(rows, all_row_fields(), report.rows);
   file.commit();
 }
 
@@ -81,6 +94,7 @@ ReportFile read_report(const std::string& path) {
   const auto row_columns = columns_of(row_fields());
   check_columns(rows, row_columns);
   out.rows = read_records(rows, row_fields(), complete_rows(rows, row_columns));
+  read_later_records(rows, later_row_fields(), out.rows);
   return out;
 }
 

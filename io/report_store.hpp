@@ -4,6 +4,7 @@
 // its labels' reliability) and every finalized network of every scenario, one row each.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@ struct ReportRow {
   double predicted_accuracy = 0.0, predicted_stddev = 0.0, val_accuracy = 0.0, test_accuracy = 0.0;
   double latency_ms = 0.0, energy_mj = 0.0, bitops = 0.0;
   std::int64_t val_images = 0, test_images = 0;
+  // Measured as the labels are (FinalEntry::label_recipe_val_accuracy); NaN when not measured.
+  double label_recipe_val_accuracy = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct ReportFile {

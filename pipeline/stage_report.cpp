@@ -44,7 +44,7 @@ std::vector<ReportRow> finalized_rows(const RunContext& ctx) {
     for (const auto& e : read_final((dir / "final.h5").string(), false).entries)
       rows.push_back({name, pareto ? "pareto" : "budget", budget.latency_ms, budget.energy_mj, budget.bitops, e.method, e.rank, e.predicted_accuracy,
                       e.predicted_stddev, e.val_accuracy, e.test_accuracy, e.latency_ms, e.energy_mj, e.bitops, e.val_images,
-                      e.test_images});
+                      e.test_images, e.label_recipe_val_accuracy});
   }
   return rows;
 }

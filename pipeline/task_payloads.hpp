@@ -42,12 +42,15 @@ struct QuantAnswer {
   EvalScore fp;
 };
 
-// finalize: validation and test scores of the fine-tuned network, and its weights.
+// finalize: validation and test scores of the fine-tuned network, and its weights; and the
+// validation score of the same subnet measured exactly as collect-quant measures a label (what
+// the predictor predicts).
 struct FinalAnswer {
   static constexpr std::uint32_t type_id = 103;
   static constexpr const char* type_name = "apq.FinalAnswer";
   EvalScore val;
   EvalScore test;
+  EvalScore label_recipe;
   NamedArrays weights;  // the state dict
   float input_mean = 0.0f, input_stddev = 1.0f;
 };
@@ -94,7 +97,7 @@ typename Inspector::result_type inspect(Inspector& f, QuantAnswer& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, FinalAnswer& x) {
-  return f(x.val, x.test, x.weights, x.input_mean, x.input_stddev);
+  return f(x.val, x.test, x.label_recipe, x.weights, x.input_mean, x.input_stddev);
 }
 
 }  // namespace apq

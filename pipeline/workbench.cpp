@@ -79,6 +79,10 @@ actors::WorkResult Workbench::finalize(const actors::WorkItem& item, const Super
   FinalAnswer answer;
   answer.val = score.val;
   answer.test = score.test;
+  // The predictor learned collect-quant's shorter recipe: measured that way too, the network
+  // tells the predictor's error apart from what finalize's longer fine-tune adds.
+  answer.label_recipe = score_quantized(net, arch, policy, ctx_.data.train, ctx_.data.val,
+                                        ctx_.pipeline().collect_quant.job, label_seed(ctx_), &images_);
   answer.weights = std::move(score.weights);
   answer.input_mean = score.input_mean;
   answer.input_stddev = score.input_stddev;

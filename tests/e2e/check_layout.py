@@ -119,6 +119,10 @@ with h5py.File(os.path.join(run, "final.h5"), "r") as f:
     check(methods == ["joint"] * top_k + found, f"final.h5: methods {methods}, expected {top_k} joint then {found}")
     ranks = list(f["report"]["rank"][:])
     check(ranks == list(range(len(methods))), f"final.h5: ranks {ranks}")
+    # Every finalist is also measured as the labels are (what the predictor predicts).
+    as_labelled = f["report"]["label_recipe_val_accuracy"][:]
+    check(len(as_labelled) == len(ranks) and all(0 < a <= 1 for a in as_labelled),
+          f"final.h5: label_recipe_val_accuracy {list(as_labelled)}")
     for rank in ranks:
         net = f[f"models/{rank}"]
         names = list(net["state_dict"])

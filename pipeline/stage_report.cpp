@@ -27,6 +27,29 @@ FileInputs curve_inputs() {
   return inputs;
 }
 
+// One finalized network as a report row, field by field.
+ReportRow report_row(const std::string& scenario, bool pareto, const SearchBudget& budget, const FinalEntry& e) {
+  ReportRow r;
+  r.scenario = scenario;
+  r.search_mode = pareto ? "pareto" : "budget";
+  r.budget_latency_ms = budget.latency_ms;
+  r.budget_energy_mj = budget.energy_mj;
+  r.budget_bitops = budget.bitops;
+  r.method = e.method;
+  r.rank = e.rank;
+  r.predicted_accuracy = e.predicted_accuracy;
+  r.predicted_stddev = e.predicted_stddev;
+  r.val_accuracy = e.val_accuracy;
+  r.test_accuracy = e.test_accuracy;
+  r.latency_ms = e.latency_ms;
+  r.energy_mj = e.energy_mj;
+  r.bitops = e.bitops;
+  r.val_images = e.val_images;
+  r.test_images = e.test_images;
+  r.label_recipe_val_accuracy = e.label_recipe_val_accuracy;
+  return r;
+}
+
 // Every finalized network of every scenario in the run directory, scenarios by name.
 std::vector<ReportRow> finalized_rows(const RunContext& ctx) {
   const fs::path folder = fs::path(ctx.options.run_dir) / "scenarios";
@@ -40,11 +63,8 @@ std::vector<ReportRow> finalized_rows(const RunContext& ctx) {
     const fs::path dir = folder / name;
     const SearchFile search = read_search((dir / "search.h5").string());
     const bool pareto = std::any_of(search.sets.begin(), search.sets.end(), [](const SearchSet& s) { return s.method == "pareto"; });
-    const SearchBudget& budget = search.budget;
     for (const auto& e : read_final((dir / "final.h5").string(), false).entries)
-      rows.push_back({name, pareto ? "pareto" : "budget", budget.latency_ms, budget.energy_mj, budget.bitops, e.method, e.rank, e.predicted_accuracy,
-                      e.predicted_stddev, e.val_accuracy, e.test_accuracy, e.latency_ms, e.energy_mj, e.bitops, e.val_images,
-                      e.test_images, e.label_recipe_val_accuracy});
+      rows.push_back(report_row(name, pareto, search.budget, e));
   }
   return rows;
 }

@@ -123,6 +123,10 @@ with h5py.File(os.path.join(run, "final.h5"), "r") as f:
     as_labelled = f["report"]["label_recipe_val_accuracy"][:]
     check(len(as_labelled) == len(ranks) and all(0 < a <= 1 for a in as_labelled),
           f"final.h5: label_recipe_val_accuracy {list(as_labelled)}")
+    with h5py.File(os.path.join(run, "report.h5"), "r") as r:
+        reported = r["finalized"]["label_recipe_val_accuracy"][:]
+        check(sorted(reported) == sorted(as_labelled),
+              f"report.h5: label_recipe_val_accuracy {list(reported)}, final.h5 {list(as_labelled)}")
     for rank in ranks:
         net = f[f"models/{rank}"]
         names = list(net["state_dict"])

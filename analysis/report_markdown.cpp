@@ -12,6 +12,7 @@
 
 #include "analysis/method_comparison.hpp"
 #include "analysis/number_text.hpp"
+#include "analysis/prediction_check.hpp"
 #include "analysis/svg_chart.hpp"
 
 namespace apq {
@@ -161,22 +162,16 @@ std::string methods_section(const std::vector<ReportRow>& all, Chart& chart) {
 // The predictor's error against the same networks measured as its labels are (their shorter
 // fine-tune), and what finalize's longer fine-tune adds; "" when no row has that measurement.
 std::string like_for_like(const std::vector<ReportRow>& rows) {
-  std::vector<double> error, gain;
-  double worst = 0, sq = 0;
-  for (const auto& r : rows) {
-    if (std::isnan(r.label_recipe_val_accuracy)) continue;
-    error.push_back(100 * (r.label_recipe_val_accuracy - r.predicted_accuracy));
-    gain.push_back(100 * (r.val_accuracy - r.label_recipe_val_accuracy));
-    worst = std::max(worst, std::abs(error.back()));
-    sq += error.back() * error.back();
-  }
-  if (error.empty()) return "";
+  std::vector<CheckedNetwork> networks;
+  for (const auto& r : rows) networks.push_back({r.predicted_accuracy, r.label_recipe_val_accuracy, r.val_accuracy});
+  const PredictionCheck c = prediction_check(networks);
+  if (c.networks == 0) return "";
   std::ostringstream md;
   md << "Measured as the labels are (collect-quant's shorter fine-tune, which is what the predictor learned), "
-     << error.size() << " of them lie " << fixed(mean_spread(error).mean, 2) << " points from their prediction on "
-     << "average (RMSE " << fixed(std::sqrt(sq / static_cast<double>(error.size())), 2) << ", at most "
-     << fixed(worst, 2) << "); finalize's longer fine-tune then adds " << fixed(mean_spread(gain).mean, 2)
-     << " points on average (standard deviation " << fixed(mean_spread(gain).sd, 2) << ").\n\n";
+     << c.networks << " of them lie " << fixed(c.mean_error, 2) << " points from their prediction on "
+     << "average (RMSE " << fixed(c.rmse, 2) << ", at most " << fixed(c.worst, 2)
+     << "); finalize's longer fine-tune then adds " << fixed(c.mean_gain, 2) << " points on average (standard deviation "
+     << fixed(c.gain_sd, 2) << ").\n\n";
   return md.str();
 }
 

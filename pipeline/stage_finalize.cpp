@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "analysis/accuracy_stats.hpp"
+#include "analysis/prediction_check.hpp"
 #include "io/final_store.hpp"
 #include "io/search_store.hpp"
 #include "pipeline/final_models.hpp"
@@ -75,23 +76,16 @@ std::string comparison(const std::vector<FinalEntry>& entries) {
 // The predictor's error where it is like for like (measured with the labels' recipe), and what
 // finalize's longer fine-tune adds on top; "" for files written before the first was measured.
 std::string predictor_error(const RunContext& ctx, const std::vector<FinalEntry>& entries) {
-  double error_sum = 0, worst = 0, gain_sum = 0;
-  int n = 0;
-  for (const auto& e : entries) {
-    if (std::isnan(e.label_recipe_val_accuracy)) continue;
-    const double error = e.label_recipe_val_accuracy - e.predicted_accuracy;
-    error_sum += error;
-    worst = std::max(worst, std::abs(error));
-    gain_sum += e.val_accuracy - e.label_recipe_val_accuracy;
-    ++n;
-  }
-  if (n == 0) return "";
+  std::vector<CheckedNetwork> networks;
+  for (const auto& e : entries) networks.push_back({e.predicted_accuracy, e.label_recipe_val_accuracy, e.val_accuracy});
+  const PredictionCheck c = prediction_check(networks);
+  if (c.networks == 0) return "";
   std::ostringstream out;
   out << std::fixed << std::setprecision(2) << "\n  measured as the labels are (collect-quant's "
       << ctx.pipeline().collect_quant.job.finetune_steps << "-step fine-tune, what the predictor predicts): "
-      << std::showpos << 100 * error_sum / n << std::noshowpos << " points from the prediction on average, at most "
-      << 100 * worst << " off, over " << n << " networks; finalize's " << ctx.pipeline().finalize.job.finetune_steps
-      << "-step fine-tune then adds " << std::showpos << 100 * gain_sum / n << std::noshowpos << " points on average";
+      << std::showpos << c.mean_error << std::noshowpos << " points from the prediction on average, at most "
+      << c.worst << " off, over " << c.networks << " networks; finalize's " << ctx.pipeline().finalize.job.finetune_steps
+      << "-step fine-tune then adds " << std::showpos << c.mean_gain << std::noshowpos << " points on average";
   return out.str();
 }
 

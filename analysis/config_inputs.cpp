@@ -41,7 +41,8 @@ std::vector<std::string> never_decide(std::vector<std::string> more = {}) {
 // hold. At that value a key is left out of the inputs, so that older run directories stay valid.
 const std::map<std::string, std::string>& added_keys() {
   static const std::map<std::string, std::string> added{{"collect-fp.precision", "fp32"}, {"predictor.cv-folds", "0"},
-                                                                 {"predictor.bitops-input", "false"}};
+                                                                 {"predictor.bitops-input", "false"},
+                                                                 {"finalize.gain-items", "0"}};
   return added;
 }
 bool added_key_at_old_behaviour(const std::string& key, const std::string& value) {
@@ -68,6 +69,12 @@ FileInputs search_inputs() {
   return inputs;
 }
 FileInputs final_inputs() { return with(search_inputs(), {"finalize"}); }
+// The fine-tune's gain is measured on collect-quant's items, whatever the search; how many only
+// says how far the file is filled.
+FileInputs finetune_gain_inputs() {
+  return {{"data", "space", "train", "collect-quant", "finalize"},
+          never_decide({"collect-quant.samples", "finalize.top-k", "finalize.gain-items"})};
+}
 
 std::string inputs_of(const std::string& resolved_config, const FileInputs& inputs) {
   const auto parsed = parse_sections(resolved_config);

@@ -19,6 +19,7 @@ FileInputs quant_dataset_inputs();
 FileInputs predictor_inputs();
 FileInputs search_inputs();
 FileInputs final_inputs();
+FileInputs finetune_gain_inputs();
 
 // The top-level seed (when `inputs.with_seed`) and the inputs' keys of a resolved config, as text.
 // A key added after run files existed is left out at the value that reproduces files made

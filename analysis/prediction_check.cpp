@@ -7,17 +7,37 @@
 
 namespace apq {
 
+FinetuneGain finetune_gain(const std::vector<std::pair<double, double>>& label_then_finalized) {
+  std::vector<double> gain;
+  for (const auto& [label, finalized] : label_then_finalized)
+    if (std::isfinite(label) && std::isfinite(finalized)) gain.push_back(100 * (finalized - label));
+  FinetuneGain g;
+  g.items = static_cast<int>(gain.size());
+  if (gain.empty()) return g;
+  const MeanSpread m = mean_spread(gain);
+  g.mean = m.mean;
+  g.sd = m.sd;
+  g.se = m.sd / std::sqrt(static_cast<double>(gain.size()));
+  return g;
+}
+
 PredictionCheck prediction_check(const std::vector<CheckedNetwork>& networks) {
-  std::vector<double> error, gain;
+  std::vector<double> error, gain, forecast_error;
   PredictionCheck c;
   double sq = 0.0;
   for (const CheckedNetwork& n : networks) {
+    if (!std::isnan(n.forecast)) {
+      forecast_error.push_back(100 * (n.finalized - n.forecast));
+      c.forecast_worst = std::max(c.forecast_worst, std::abs(forecast_error.back()));
+    }
     if (std::isnan(n.as_labelled)) continue;
     error.push_back(100 * (n.as_labelled - n.predicted));
     gain.push_back(100 * (n.finalized - n.as_labelled));
     c.worst = std::max(c.worst, std::abs(error.back()));
     sq += error.back() * error.back();
   }
+  c.forecasts = static_cast<int>(forecast_error.size());
+  if (!forecast_error.empty()) c.forecast_mean_error = mean_spread(forecast_error).mean;
   c.networks = static_cast<int>(error.size());
   if (error.empty()) return c;
   const MeanSpread g = mean_spread(gain);

@@ -101,7 +101,8 @@ std::string methods_section(const std::vector<ReportRow>& all, Chart& chart) {
      << "Each scenario's networks fine-tuned with the same recipe and seeds and measured on the "
      << "validation split, which decides (the joint method's entry is the best on validation of its "
      << "top K); test is reported once. \"As labelled\": validation top-1 of the same network measured "
-     << "as the predictor's labels are (their shorter fine-tune). SE: standard error of a difference of two accuracies "
+     << "as the predictor's labels are (their shorter fine-tune); \"forecast\": the prediction plus what finalize's "
+     << "longer fine-tune added to labelled items measured before the finalists. SE: standard error of a difference of two accuracies "
      << "(binomial, conservative).\n\n";
   if (by_scenario.empty()) md << "No scenario has been finalized yet.\n\n";
   std::map<std::string, Series> points;  // per method: (latency, validation %)
@@ -111,11 +112,12 @@ std::string methods_section(const std::vector<ReportRow>& all, Chart& chart) {
     md << "### " << scenario << " (" << budget_text(*rows.front())
        << (rows.front()->search_mode == "pareto" ? "; joint answered from the run's Pareto front" : "; searched for this budget")
        << ")\n\n"
-       << "| method | rank | predicted % (± spread) | as labelled % | val top-1 % | test top-1 % | latency ms | energy mJ | BitOps |\n"
-       << "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+       << "| method | rank | predicted % (± spread) | as labelled % | forecast % | val top-1 % | test top-1 % | latency ms | energy mJ | BitOps |\n"
+       << "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
     for (const ReportRow* r : rows)
       md << "| " << r->method << " | " << r->rank << " | " << pct(r->predicted_accuracy) << " ± " << pct(r->predicted_stddev)
          << " | " << (std::isnan(r->label_recipe_val_accuracy) ? "n/a" : pct(r->label_recipe_val_accuracy))
+         << " | " << (std::isnan(r->forecast_val_accuracy) ? "n/a" : pct(r->forecast_val_accuracy))
          << " | " << pct(r->val_accuracy) << " | " << pct(r->test_accuracy) << " | " << short_number(r->latency_ms) << " | "
          << short_number(r->energy_mj) << " | " << short_number(r->bitops) << " |\n";
     const ReportRow* joint = chosen_joint(rows);
@@ -163,10 +165,15 @@ std::string methods_section(const std::vector<ReportRow>& all, Chart& chart) {
 // fine-tune), and what finalize's longer fine-tune adds; "" when no row has that measurement.
 std::string like_for_like(const std::vector<ReportRow>& rows) {
   std::vector<CheckedNetwork> networks;
-  for (const auto& r : rows) networks.push_back({r.predicted_accuracy, r.label_recipe_val_accuracy, r.val_accuracy});
+  for (const auto& r : rows)
+    networks.push_back({r.predicted_accuracy, r.label_recipe_val_accuracy, r.val_accuracy, r.forecast_val_accuracy});
   const PredictionCheck c = prediction_check(networks);
-  if (c.networks == 0) return "";
   std::ostringstream md;
+  if (c.forecasts > 0)
+    md << "Forecast (the prediction plus what finalize's longer fine-tune added to labelled items measured before the "
+       << "finalists): the " << c.forecasts << " networks with one lie " << fixed(c.forecast_mean_error, 2)
+       << " points from it on average, at most " << fixed(c.forecast_worst, 2) << ".\n\n";
+  if (c.networks == 0) return md.str();
   md << "Measured as the labels are (collect-quant's shorter fine-tune, which is what the predictor learned), "
      << c.networks << " of them lie " << fixed(c.mean_error, 2) << " points from their prediction on "
      << "average (RMSE " << fixed(c.rmse, 2) << ", at most " << fixed(c.worst, 2)

@@ -145,6 +145,9 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
 
   po::options_description fin("Final fine-tune [finalize]");
   key(fin, "finalize.top-k", o.finalize.top_k, "best searched candidates fine-tuned and evaluated");
+  key(fin, "finalize.gain-items", o.finalize.gain_items,
+      "the N best labelled items (highest quantized label) also fine-tuned with finalize's recipe; their mean gain turns each prediction "
+      "into a forecast of the finalized accuracy (0: off)");
   add_quant_job_keys(fin, "finalize", o.finalize.job);
 
   po::options_description report("Run report [report]");
@@ -238,6 +241,8 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
   require(b.latency_ms >= 0 && b.energy_mj >= 0 && b.bitops >= 0, "search budgets must be >= 0 (0: no limit)");
   s.evolution.seed = derive_seed(seed, stream_tag("search"), 0);
   require(o.finalize.top_k > 0, "finalize.top-k must be positive");
+  require(o.finalize.gain_items >= 0 && o.finalize.gain_items <= o.collect_quant.samples,
+          "finalize.gain-items must be in [0, collect-quant.samples]");
   o.report.curve_pairs = parse_ints("report.curve-pairs", text.curve_pairs);
   // A predictor holds out predictor.holdout of its pairs for early stopping, at least 2 each way.
   int fewest = 2;

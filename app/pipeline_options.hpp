@@ -82,6 +82,10 @@ struct SearchOptions {
 
 struct FinalizeOptions {
   int top_k = 3;  // best searched candidates fine-tuned and evaluated
+  // The N best labelled items (highest quantized label) are also fine-tuned with this recipe:
+  // their mean gain over their labels turns every prediction into a forecast of the finalized
+  // network (0: off; pipeline/finetune_gain.hpp).
+  int gain_items = 0;
   QuantJobConfig job;
 };
 

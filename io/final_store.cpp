@@ -33,7 +33,8 @@ const RecordFields<FinalEntry>& report_fields() {
 // Columns added after final.h5 files existed: read when present, else the member keeps its default.
 const RecordFields<FinalEntry>& later_report_fields() {
   using E = FinalEntry;
-  static const RecordFields<E> fields = {field("label_recipe_val_accuracy", &E::label_recipe_val_accuracy, "fraction")};
+  static const RecordFields<E> fields = {field("label_recipe_val_accuracy", &E::label_recipe_val_accuracy, "fraction"),
+                                         field("forecast_val_accuracy", &E::forecast_val_accuracy, "fraction")};
   return fields;
 }
 

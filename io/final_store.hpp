@@ -46,6 +46,9 @@ struct FinalEntry {
   // Validation top-1 of the same subnet measured as collect-quant measures a label (its shorter
   // fine-tune), which is what predicted_accuracy predicts; NaN in files written before it was kept.
   double label_recipe_val_accuracy = std::numeric_limits<double>::quiet_NaN();
+  // predicted_accuracy plus the gain of finalize's recipe measured on labelled items before the
+  // finalists (finalize.gain-items): a forecast of val_accuracy; NaN when no gain was measured.
+  double forecast_val_accuracy = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Adds one candidate, keeping the others, and records val_indices (the validation images); throws

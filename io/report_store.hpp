@@ -40,6 +40,8 @@ struct ReportRow {
   std::int64_t val_images = 0, test_images = 0;
   // Measured as the labels are (FinalEntry::label_recipe_val_accuracy); NaN when not measured.
   double label_recipe_val_accuracy = std::numeric_limits<double>::quiet_NaN();
+  // Prediction plus the measured gain of finalize's recipe (FinalEntry::forecast_val_accuracy).
+  double forecast_val_accuracy = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct ReportFile {

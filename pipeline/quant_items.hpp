@@ -22,9 +22,10 @@ struct QuantPlanItem {
   std::int64_t group = -1;
 };
 
-// Measures every planned item (by ID) not yet in the dataset file `path`, priced with the cost
-// table `costs_path`. Rank 0 only.
+// Measures every planned item (by ID) not yet in the dataset file `path` with the work item task
+// `task` (collect-quant's recipe, or finalize's: task::finalize_gain), priced with the cost table
+// `costs_path`. Rank 0 only.
 void measure_quant_items(const RunContext& ctx, actors::Node& node, const std::map<std::uint64_t, QuantPlanItem>& plan,
-                         const std::string& path, const std::string& costs_path);
+                         const std::string& path, const std::string& costs_path, const std::string& task);
 
 }  // namespace apq

@@ -31,7 +31,8 @@ void check_run_results(const RunContext& ctx) {
                {"quant_dataset.h5", false, quant_dataset_inputs(), {"collect-quant", "predictor", "search"}},
                {"search.h5", true, search_inputs(), {"search", "finalize"}},
                {"rounds.h5", true, search_inputs(), {"search"}},
-               {"final.h5", true, final_inputs(), {"finalize"}}};
+               {"final.h5", true, final_inputs(), {"finalize"}},
+               {"finetune_gain.h5", false, finetune_gain_inputs(), {"finalize"}}};
   for (const auto& f : files)
     if (std::any_of(f.stages.begin(), f.stages.end(), [&](const char* stage) { return ctx.runs(stage); }))
       check_result_inputs(f.in_scenario ? ctx.scenario_file(f.file) : ctx.file(f.file), ctx.options.resolved_config,

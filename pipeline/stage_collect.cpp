@@ -82,23 +82,23 @@ void collect_quant_stage(const RunContext& ctx, StageEnv& env) {
   std::map<std::uint64_t, QuantPlanItem> plan;
   for (int id = 0; id < ctx.pipeline().collect_quant.samples; ++id)
     plan.emplace(id, quant_item(ctx, static_cast<std::uint64_t>(id)));
-  measure_quant_items(ctx, node, plan, ctx.file("quant_dataset.h5"), ctx.file("costs.h5"));
+  measure_quant_items(ctx, node, plan, ctx.file("quant_dataset.h5"), ctx.file("costs.h5"), task::collect_quant);
 }
 
 void measure_quant_items(const RunContext& ctx, actors::Node& node, const std::map<std::uint64_t, QuantPlanItem>& plan,
-                         const std::string& path, const std::string& costs_path) {
+                         const std::string& path, const std::string& costs_path, const std::string& task) {
   const CostModel costs(*ctx.space, from_records(read_cost_table(costs_path)));
   QuantDatasetWriter writer(path, ctx.meta, ctx.encoding->arch_size(), ctx.encoding->policy_size());
   writer.set_batch_seconds(kWriteBatchSeconds);
   std::vector<std::uint64_t> ids;
   for (const auto& [id, what] : plan)
     if (!writer.contains(static_cast<std::int64_t>(id))) ids.push_back(id);
-  std::vector<actors::WorkItem> items = plan_items_from_ids(ctx, task::collect_quant, ids, [&](actors::WorkItem& item) {
+  std::vector<actors::WorkItem> items = plan_items_from_ids(ctx, task, ids, [&](actors::WorkItem& item) {
     const QuantPlanItem& what = plan.at(item.id);
     item.input = actors::make_payload(QuantizedSubnetTask{what.arch, what.policy});
   });
   const int total = static_cast<int>(plan.size());
-  run_items(ctx, node, task::collect_quant, std::move(items), total, [&](const actors::WorkResult& r, const actors::WorkItem& item) {
+  run_items(ctx, node, task, std::move(items), total, [&](const actors::WorkResult& r, const actors::WorkItem& item) {
     if (r.status != actors::WorkStatus::ok) return writer.append_failure({static_cast<std::int64_t>(r.id), r.error});
     const QuantPlanItem& what = plan.at(item.id);
     const Costs c = costs.costs(what.arch, what.policy);
@@ -112,7 +112,7 @@ void measure_quant_items(const RunContext& ctx, actors::Node& node, const std::m
     rec.group = what.group;
     const QuantAnswer answer = actors::read_payload<QuantAnswer>(r.answer);
     rec.score = answer.quant;
-    rec.fp_accuracy = answer.fp.top1;
+    if (answer.fp.images > 0) rec.fp_accuracy = answer.fp.top1;
     rec.seconds = r.seconds;
     rec.bitops = c.bitops;
     rec.latency_ms = c.latency_ms;

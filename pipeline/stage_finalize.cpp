@@ -2,7 +2,9 @@
 // extracted from the supernet, quantized with their policy, fine-tuned with the same recipe and
 // evaluated on the validation split and once on the test split, in parallel on the workers; each is
 // also measured on validation exactly as collect-quant measures a label, so the predictor's error
-// is told apart from what the longer fine-tune adds; rank 0
+// is told apart from what the longer fine-tune adds. Before them, what the longer fine-tune adds
+// is measured on a few labelled items (pipeline/finetune_gain.hpp), which makes every prediction a
+// forecast of the finalized accuracy; rank 0
 // writes final.h5 and one TorchScript file per network (pipeline/final_models.hpp), and prints the
 // final table with the joint winner against each baseline.
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include "io/final_store.hpp"
 #include "io/search_store.hpp"
 #include "pipeline/final_models.hpp"
+#include "pipeline/finetune_gain.hpp"
 #include "pipeline/search_baselines.hpp"
 #include "pipeline/stages.hpp"
 #include "pipeline/task_payloads.hpp"
@@ -77,15 +80,21 @@ std::string comparison(const std::vector<FinalEntry>& entries) {
 // finalize's longer fine-tune adds on top; "" for files written before the first was measured.
 std::string predictor_error(const RunContext& ctx, const std::vector<FinalEntry>& entries) {
   std::vector<CheckedNetwork> networks;
-  for (const auto& e : entries) networks.push_back({e.predicted_accuracy, e.label_recipe_val_accuracy, e.val_accuracy});
+  for (const auto& e : entries)
+    networks.push_back({e.predicted_accuracy, e.label_recipe_val_accuracy, e.val_accuracy, e.forecast_val_accuracy});
   const PredictionCheck c = prediction_check(networks);
-  if (c.networks == 0) return "";
   std::ostringstream out;
-  out << std::fixed << std::setprecision(2) << "\n  measured as the labels are (collect-quant's "
-      << ctx.pipeline().collect_quant.job.finetune_steps << "-step fine-tune, what the predictor predicts): "
-      << std::showpos << c.mean_error << std::noshowpos << " points from the prediction on average, at most "
-      << c.worst << " off, over " << c.networks << " networks; finalize's " << ctx.pipeline().finalize.job.finetune_steps
-      << "-step fine-tune then adds " << std::showpos << c.mean_gain << std::noshowpos << " points on average";
+  out << std::fixed << std::setprecision(2);
+  if (c.networks > 0)
+    out << "\n  measured as the labels are (collect-quant's " << ctx.pipeline().collect_quant.job.finetune_steps
+        << "-step fine-tune, what the predictor predicts): " << std::showpos << c.mean_error << std::noshowpos
+        << " points from the prediction on average, at most " << c.worst << " off, over " << c.networks
+        << " networks; finalize's " << ctx.pipeline().finalize.job.finetune_steps << "-step fine-tune then adds "
+        << std::showpos << c.mean_gain << std::noshowpos << " points on average";
+  if (c.forecasts > 0)
+    out << "\n  forecast (prediction + the gain measured on labelled items before the finalists): finalize measured "
+        << std::showpos << c.forecast_mean_error << std::noshowpos << " points from it on average, at most "
+        << c.forecast_worst << " off, over " << c.forecasts << " networks";
   return out.str();
 }
 
@@ -95,13 +104,14 @@ void print_report(const RunContext& ctx) {
   out << std::fixed << std::setprecision(4);
   out << "finalize: the found (architecture, policy) pairs, fine-tuned with quantization (\"as labelled\": measured "
          "with the labels' shorter recipe):\n";
-  out << "  rank  method    predicted  +- spread  as labelled  - predicted  val top-1  - predicted  test top-1  "
+  out << "  rank  method    predicted  +- spread  as labelled  - predicted  forecast  val top-1  - predicted  test top-1  "
          "latency ms  energy mJ      BitOps\n";
   for (const auto& e : final_file.entries)
     out << "  " << std::setw(4) << e.rank << "  " << std::left << std::setw(8) << e.method << std::right << "  "
         << std::setw(9) << e.predicted_accuracy << "  " << std::setw(9) << e.predicted_stddev << "  " << std::setw(11)
         << e.label_recipe_val_accuracy << "  " << std::setw(11) << std::showpos
-        << e.label_recipe_val_accuracy - e.predicted_accuracy << std::noshowpos << "  " << std::setw(9) << e.val_accuracy
+        << e.label_recipe_val_accuracy - e.predicted_accuracy << std::noshowpos << "  " << std::setw(8)
+        << e.forecast_val_accuracy << "  " << std::setw(9) << e.val_accuracy
         << "  " << std::setw(11) << std::showpos << e.val_accuracy - e.predicted_accuracy << std::noshowpos << "  "
         << std::setw(10) << e.test_accuracy << "  " << std::setw(10) << e.latency_ms << "  " << std::setw(9)
         << e.energy_mj << "  " << std::setprecision(3) << std::scientific << std::setw(10) << e.bitops << std::fixed
@@ -123,6 +133,7 @@ void finalize_stage(const RunContext& ctx, StageEnv& env) {
   const std::string path = ctx.scenario_file("final.h5");
   const std::vector<Finalist> candidates = finalists(ctx);
   const int k = static_cast<int>(candidates.size());
+  const FinetuneGain gain = measure_finetune_gain(ctx, node);
   const std::set<std::int32_t> done = final_ranks(path, ctx.meta);
   struct DoneRanks {
     const std::set<std::int32_t>& ranks;
@@ -143,6 +154,7 @@ void finalize_stage(const RunContext& ctx, StageEnv& env) {
     e.policy = c.policy;
     e.predicted_accuracy = c.predicted_accuracy;
     e.predicted_stddev = c.predicted_stddev;
+    if (gain.items > 0) e.forecast_val_accuracy = c.predicted_accuracy + gain.mean / 100;
     FinalAnswer answer = actors::read_payload<FinalAnswer>(r.answer);
     e.val_accuracy = answer.val.top1;
     e.test_accuracy = answer.test.top1;

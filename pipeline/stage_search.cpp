@@ -18,6 +18,7 @@
 #include "pipeline/search_front.hpp"
 #include "pipeline/stages.hpp"
 #include "pipeline/work_plan.hpp"
+#include "pipeline/workbench.hpp"
 
 namespace apq {
 namespace {
@@ -116,7 +117,7 @@ void measure_round(const RunContext& ctx, actors::Node& node, const std::string&
   }
   say(ctx, "search: measuring round " + std::to_string(round + 1) + "'s best " + std::to_string(plan.size()) +
                " candidates, then retraining the quantization-aware predictor");
-  measure_quant_items(ctx, node, plan, ctx.scenario_file("rounds.h5"), ctx.scenario_file("costs.h5"));
+  measure_quant_items(ctx, node, plan, ctx.scenario_file("rounds.h5"), ctx.scenario_file("costs.h5"), task::collect_quant);
   retrain_quant_predictor(ctx);
 }
 

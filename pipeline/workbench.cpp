@@ -40,6 +40,7 @@ actors::WorkResult Workbench::run(const actors::WorkItem& item) {
   if (item.task == task::collect_fp) result = collect_fp(item, net);
   else if (item.task == task::collect_quant) result = collect_quant(item, net);
   else if (item.task == task::finalize) result = finalize(item, net);
+  else if (item.task == task::finalize_gain) result = finalize_gain(item, net);
   else throw std::invalid_argument("unknown work item task '" + item.task + "'");
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
@@ -86,6 +87,19 @@ actors::WorkResult Workbench::finalize(const actors::WorkItem& item, const Super
   answer.weights = std::move(score.weights);
   answer.input_mean = score.input_mean;
   answer.input_stddev = score.input_stddev;
+  actors::WorkResult r;
+  r.answer = actors::make_payload(answer);
+  return r;
+}
+
+actors::WorkResult Workbench::finalize_gain(const actors::WorkItem& item, const SupernetHandle& net) {
+  const auto [arch, policy] = actors::read_payload<QuantizedSubnetTask>(item.input);
+  ctx_.space->check(arch, policy);
+  // Finalize's recipe on validation, seeded per item as finalize seeds its networks; the
+  // unquantized score is not needed here (it stays empty: images = 0).
+  QuantAnswer answer;
+  answer.quant = score_quantized(net, arch, policy, ctx_.data.train, ctx_.data.val, ctx_.pipeline().finalize.job,
+                                 item.seed, &images_);
   actors::WorkResult r;
   r.answer = actors::make_payload(answer);
   return r;

@@ -1,5 +1,6 @@
 // What a rank's workers compute for a work item, by task: evaluate a subnet (collect-fp),
-// fine-tune and evaluate a quantized subnet (collect-quant, finalize). Items carry the
+// fine-tune and evaluate a quantized subnet (collect-quant, finalize, and finalize's recipe on a
+// labelled item: finalize-gain). Items carry the
 // architecture and policy as readable strings; results carry the task's typed answer
 // (pipeline/task_payloads.hpp). The supernet is loaded from supernet.h5 on first use and shared by
 // the rank's workers.
@@ -22,6 +23,7 @@ namespace task {
 inline constexpr const char* collect_fp = "collect-fp";        // answers FpAnswer
 inline constexpr const char* collect_quant = "collect-quant";  // answers QuantAnswer
 inline constexpr const char* finalize = "finalize";            // answers FinalAnswer
+inline constexpr const char* finalize_gain = "finalize-gain";  // answers QuantAnswer (quant only)
 }  // namespace task
 
 // The seed of the images every label of a run is measured with (the same for every item).
@@ -37,6 +39,7 @@ class Workbench {
   actors::WorkResult collect_fp(const actors::WorkItem& item, const SupernetHandle& net);
   actors::WorkResult collect_quant(const actors::WorkItem& item, const SupernetHandle& net);
   actors::WorkResult finalize(const actors::WorkItem& item, const SupernetHandle& net);
+  actors::WorkResult finalize_gain(const actors::WorkItem& item, const SupernetHandle& net);
 
   const RunContext& ctx_;
   std::mutex mutex_;

@@ -114,12 +114,16 @@ std::vector<RunFileEntry> list_run_files(const std::string& path) {
       out.push_back(bad);
     }
   }
-  // Pipeline order, then other kinds, then unreadable files.
+  // Pipeline order, then other kinds, then unreadable files; within a kind the file the pipeline
+  // names after it first (quant_dataset.h5 before finetune_gain.h5, which has its layout).
   static const std::vector<std::string> order = {"cost-table", run_kind::supernet, run_kind::fp_dataset, run_kind::quant_dataset,
                                                  run_kind::predictors, run_kind::search,     run_kind::final_models};
   auto rank = [&](const RunFileEntry& e) {
     const auto it = std::find(order.begin(), order.end(), e.kind);
-    return e.kind.empty() ? order.size() + 1 : static_cast<std::size_t>(it - order.begin());
+    std::string own_name = e.kind + ".h5";
+    std::replace(own_name.begin(), own_name.end(), '-', '_');
+    return std::make_pair(e.kind.empty() ? order.size() + 1 : static_cast<std::size_t>(it - order.begin()),
+                          base_name(e.path) != own_name);
   };
   std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
   if (out.empty()) throw std::runtime_error(path + ": no .h5 files in this directory");

@@ -13,6 +13,7 @@ with open(os.path.join(os.environ["APQ_SOURCE_DIR"], "configs", "tiny.ini")) as 
 fp_samples = config.getint("collect-fp", "samples")
 quant_samples = config.getint("collect-quant", "samples")
 top_k = config.getint("finalize", "top-k")
+gain_items = config.getint("finalize", "gain-items")
 
 expected = {
     "supernet.h5": "apq-actors/supernet",
@@ -22,6 +23,7 @@ expected = {
     "predictors.h5": "apq-actors/predictors",
     "search.h5": "apq-actors/search",
     "final.h5": "apq-actors/final",
+    "finetune_gain.h5": "apq-actors/quant-dataset",
     "report.h5": "apq-actors/report",
 }
 problems = []
@@ -127,6 +129,24 @@ with h5py.File(os.path.join(run, "final.h5"), "r") as f:
         reported = r["finalized"]["label_recipe_val_accuracy"][:]
         check(sorted(reported) == sorted(as_labelled),
               f"report.h5: label_recipe_val_accuracy {list(reported)}, final.h5 {list(as_labelled)}")
+        check(sorted(r["finalized"]["forecast_val_accuracy"][:]) == sorted(f["report"]["forecast_val_accuracy"][:]),
+              "report.h5: forecast_val_accuracy differs from final.h5's")
+    # The forecast: each prediction plus the mean gain of finalize's recipe over the labels of
+    # the gain-items best labelled items, measured on those same items (finetune_gain.h5).
+    with h5py.File(os.path.join(run, "quant_dataset.h5"), "r") as q, \
+            h5py.File(os.path.join(run, "finetune_gain.h5"), "r") as g:
+        label = dict(zip(q["items/id"][:], q["items/accuracy"][:]))
+        gain_ids = sorted(g["items/id"][:])
+        best = sorted(sorted(label, key=lambda i: (-label[i], i))[:gain_items])
+        check(gain_ids == best, f"finetune_gain.h5: ids {gain_ids}, expected the {gain_items} best labels' {best}")
+        check(list(g["items/arch"][:]) == [q["items/arch"][list(q["items/id"][:]).index(i)] for i in g["items/id"][:]],
+              "finetune_gain.h5: architectures differ from the labels' of the same ids")
+        gains = [a - label[i] for i, a in zip(g["items/id"][:], g["items/accuracy"][:])]
+        mean_gain = sum(gains) / len(gains) if gains else float("nan")
+        expected_forecast = f["report"]["predicted_accuracy"][:] + mean_gain
+        forecast = f["report"]["forecast_val_accuracy"][:]
+        check(len(forecast) == len(ranks) and all(abs(a - b) < 1e-9 for a, b in zip(forecast, expected_forecast)),
+              f"final.h5: forecast_val_accuracy {list(forecast)}, expected prediction + {mean_gain}")
     for rank in ranks:
         net = f[f"models/{rank}"]
         names = list(net["state_dict"])

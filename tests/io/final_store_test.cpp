@@ -31,6 +31,7 @@ FinalEntry entry(std::int32_t rank) {
   e.val_images = 2000;
   e.test_images = 10000 + rank;
   e.label_recipe_val_accuracy = 0.86 + 0.001 * rank;
+  e.forecast_val_accuracy = 0.87 + 0.001 * rank;
   return e;
 }
 
@@ -61,6 +62,7 @@ TEST(FinalStore, EntriesRoundTripInRankOrderWithTheirNetworks) {
   EXPECT_EQ(f.entries[1].val_images, 2000);
   EXPECT_EQ(f.entries[1].test_images, 10002);
   EXPECT_EQ(f.entries[1].label_recipe_val_accuracy, entry(2).label_recipe_val_accuracy);
+  EXPECT_EQ(f.entries[1].forecast_val_accuracy, entry(2).forecast_val_accuracy);
   EXPECT_EQ(f.val_indices, (std::vector<std::int32_t>{7, 3, 9}));
   ASSERT_EQ(f.entries[1].state_dict.size(), 1u);
   EXPECT_EQ(f.entries[1].state_dict[0].values, (std::vector<float>{2.0f, 1.0f}));
@@ -96,7 +98,7 @@ TEST(FinalStore, FilesFromBeforeTheStateDictNamesReadTheSame) {
   EXPECT_EQ(f.entries[0].input_stddev, 0.0f);  // not recorded: the exporter takes supernet.h5's
 }
 
-TEST(FinalStore, FilesFromBeforeTheLabelRecipeColumnReadItAsUnknownAndTakeNewEntries) {
+TEST(FinalStore, FilesFromBeforeTheLaterColumnsReadThemAsUnknownAndTakeNewEntries) {
   test::ScratchDir dir;
   const std::string path = dir.file("final.h5");
   const RunMeta meta = test::sample_meta();
@@ -104,13 +106,17 @@ TEST(FinalStore, FilesFromBeforeTheLabelRecipeColumnReadItAsUnknownAndTakeNewEnt
   {
     h5::File file = h5::File::open_rw(path);
     file.remove("report/label_recipe_val_accuracy");
+    file.remove("report/forecast_val_accuracy");
   }
   EXPECT_TRUE(std::isnan(read_final(path, false).entries[0].label_recipe_val_accuracy));
+  EXPECT_TRUE(std::isnan(read_final(path, false).entries[0].forecast_val_accuracy));
   add_final_entry(path, meta, entry(1));  // a resumed finalize adds to such a file
   const FinalFile f = read_final(path, false);
   ASSERT_EQ(f.entries.size(), 2u);
   EXPECT_TRUE(std::isnan(f.entries[0].label_recipe_val_accuracy));
   EXPECT_EQ(f.entries[1].label_recipe_val_accuracy, entry(1).label_recipe_val_accuracy);
+  EXPECT_TRUE(std::isnan(f.entries[0].forecast_val_accuracy));
+  EXPECT_EQ(f.entries[1].forecast_val_accuracy, entry(1).forecast_val_accuracy);
 }
 
 }  // namespace

@@ -162,23 +162,25 @@ std::string methods_section(const std::vector<ReportRow>& all, Chart& chart) {
 // ---- predicted vs measured ----
 
 // The predictor's error against the same networks measured as its labels are (their shorter
-// fine-tune), and what finalize's longer fine-tune adds; "" when no row has that measurement.
+// fine-tune), what finalize's longer fine-tune adds, and how far finalize measured from each
+// forecast; "" when no row has either.
 std::string like_for_like(const std::vector<ReportRow>& rows) {
   std::vector<CheckedNetwork> networks;
   for (const auto& r : rows)
     networks.push_back({r.predicted_accuracy, r.label_recipe_val_accuracy, r.val_accuracy, r.forecast_val_accuracy});
   const PredictionCheck c = prediction_check(networks);
+  const auto signed_points = [](double x) { return (x >= 0 ? "+" : "") + fixed(x, 2); };
   std::ostringstream md;
+  if (c.networks > 0)
+    md << "Measured as the labels are (collect-quant's shorter fine-tune, which is what the predictor learned), "
+       << c.networks << " of them lie " << signed_points(c.mean_error) << " points from their prediction on "
+       << "average (RMSE " << fixed(c.rmse, 2) << ", at most " << fixed(c.worst, 2)
+       << " off); finalize's longer fine-tune then adds " << signed_points(c.mean_gain)
+       << " points on average (standard deviation " << fixed(c.gain_sd, 2) << ").\n\n";
   if (c.forecasts > 0)
-    md << "Forecast (the prediction plus what finalize's longer fine-tune added to labelled items measured before the "
-       << "finalists): the " << c.forecasts << " networks with one lie " << fixed(c.forecast_mean_error, 2)
-       << " points from it on average, at most " << fixed(c.forecast_worst, 2) << ".\n\n";
-  if (c.networks == 0) return md.str();
-  md << "Measured as the labels are (collect-quant's shorter fine-tune, which is what the predictor learned), "
-     << c.networks << " of them lie " << fixed(c.mean_error, 2) << " points from their prediction on "
-     << "average (RMSE " << fixed(c.rmse, 2) << ", at most " << fixed(c.worst, 2)
-     << "); finalize's longer fine-tune then adds " << fixed(c.mean_gain, 2) << " points on average (standard deviation "
-     << fixed(c.gain_sd, 2) << ").\n\n";
+    md << "Forecast (the prediction plus what finalize's recipe added to the best labelled items, measured before "
+       << "any finalist): finalize measured the " << c.forecasts << " networks " << signed_points(c.forecast_mean_error)
+       << " points from their forecast on average, at most " << fixed(c.forecast_worst, 2) << " off.\n\n";
   return md.str();
 }
 

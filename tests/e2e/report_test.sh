@@ -38,7 +38,8 @@ md = open(f"{run}/report.md").read()
 for scenario, method, val in finals:
     assert f"### {scenario} (" in md, f"no section for {scenario}"
     assert f"| {method} |" in md and f"{100 * val:.2f}" in md, f"no row for {method} ({100 * val:.2f}) of {scenario}"
-for text in ("split-half tau", "transfer does not clearly beat scratch", "joint vs staged", "Pearson r"):
+for text in ("split-half tau", "transfer does not clearly beat scratch", "joint vs staged", "Pearson r",
+             "points from their forecast on average"):
     if text == "transfer does not clearly beat scratch" and "transfer beats scratch" in md:
         continue
     assert text in md, f"report.md lacks '{text}'"

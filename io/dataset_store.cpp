@@ -168,7 +168,7 @@ void QuantDatasetWriter::append(const QuantRecord& r) {
   check_code("arch_code", r.arch_code, arch_code_size_);
   check_code("policy_code", r.policy_code, policy_code_size_);
   const auto kind = static_cast<std::int32_t>(r.kind);
-  if (kind < 0 || kind > 2)
+  if (kind < 0 || kind > static_cast<std::int32_t>(QuantItemKind::search_round))
     throw std::invalid_argument(path() + ": item " + std::to_string(r.id) + " has kind " + std::to_string(kind));
   const bool due = take_id_and_due(r.id);
   pending_.push_back(r);

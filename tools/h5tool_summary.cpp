@@ -67,10 +67,12 @@ void quant_summary(std::ostream& out, const RunFileEntry& f) {
   QuantDataset d;
   with_retries(f.path, [&] { d = read_quant_dataset(f.path); });
   common(out, f, d.meta);
-  const auto groups = std::count_if(d.records.begin(), d.records.end(),
-                                    [](auto& r) { return r.kind == QuantItemKind::policy_group; });
-  line(out, "items", std::to_string(d.records.size()) + " (" + std::to_string(d.records.size() - groups) +
-                         " random pairs, " + std::to_string(groups) + " policy-group items)");
+  const auto of_kind = [&](QuantItemKind kind) {
+    return std::to_string(std::count_if(d.records.begin(), d.records.end(), [&](auto& r) { return r.kind == kind; }));
+  };
+  line(out, "items", std::to_string(d.records.size()) + " (" + of_kind(QuantItemKind::random_pair) + " random pairs, " +
+                         of_kind(QuantItemKind::policy_group) + " policy-group items, " +
+                         of_kind(QuantItemKind::search_round) + " search-round items)");
   line(out, "failed", std::to_string(d.failed.size()));
   line(out, "accuracy min/mean/max", range_of(column(d.records, [](auto& r) { return r.score.top1; }), 4));
   line(out, "fp_accuracy", range_of(column(d.records, [](auto& r) { return r.fp_accuracy; }), 4));

@@ -88,7 +88,7 @@ TEST_F(H5Tool, SummaryDescribesEveryFile) {
        {"fp_dataset.h5: fp-dataset (schema version 1)", "quant_dataset.h5: quant-dataset (schema version 1)",
         "supernet.h5: supernet (schema version 1)", "predictors.h5: predictors (schema version 1)",
         "search.h5: search (schema version 1)", "final.h5: final (schema version 1)", "seed                  7",
-        "items                 30", "items                 40 (20 random pairs, 20 policy-group items)",
+        "items                 30", "items                 40 (20 random pairs, 20 policy-group items, 0 search-round items)",
         "failed                1", "step                  120", "phase                 expand (2 phases done)",
         "images seen           15360", "joint                 4 generations, 128 evaluated, best fitness 0.8300, 3 results",
         "budget                latency 2 ms, energy none, BitOps none", "models                3",

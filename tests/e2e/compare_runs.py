@@ -34,11 +34,15 @@ def main():
     checks = [("fp_dataset.h5", "items", "id"), ("quant_dataset.h5", "items", "id"), ("final.h5", "report", "rank")]
     checks += [("search.h5", f"{m}/results", "rank") for m in methods]
     bad = []
-    reports = [os.path.exists(f"{d}/report.h5") for d in (a, b)]
-    if reports == [True, True]:
-        checks += [("report.h5", "transfer_curve", "pairs"), ("report.h5", "finalized", "rank")]
-    elif any(reports):
-        bad.append("report.h5 exists in one run only")
+    # Files a run has only with some stages or settings: compared when both have them.
+    optional = {"report.h5": [("report.h5", "transfer_curve", "pairs"), ("report.h5", "finalized", "rank")],
+                "finetune_gain.h5": [("finetune_gain.h5", "items", "id")]}
+    for name, tables in optional.items():
+        present = [os.path.exists(f"{d}/{name}") for d in (a, b)]
+        if present == [True, True]:
+            checks += tables
+        elif any(present):
+            bad.append(f"{name} exists in one run only")
     for name, group, key in checks:
         ta, tb = table(f"{a}/{name}", group, key), table(f"{b}/{name}", group, key)
         bad += [f"{name}:{group}/{col}" for col in sorted(set(ta) | set(tb)) if ta.get(col) != tb.get(col)]

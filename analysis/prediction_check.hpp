@@ -24,6 +24,7 @@ FinetuneGain finetune_gain(const std::vector<std::pair<double, double>>& label_t
 struct CheckedNetwork {
   double predicted = 0.0, as_labelled = 0.0, finalized = 0.0;
   double forecast = std::numeric_limits<double>::quiet_NaN();
+  double forecast_sd = std::numeric_limits<double>::quiet_NaN();  // the forecast's expected error
 };
 
 // In percentage points, over the networks measured as labelled (`networks`; 0: nothing else set)
@@ -34,6 +35,7 @@ struct PredictionCheck {
   double mean_gain = 0.0, gain_sd = 0.0;             // finalized minus as labelled
   int forecasts = 0;
   double forecast_mean_error = 0.0, forecast_worst = 0.0;  // finalized minus forecast
+  int within_one_sd = 0, within_two_sd = 0;  // forecasts that far from what finalize measured
 };
 PredictionCheck prediction_check(const std::vector<CheckedNetwork>& networks);
 

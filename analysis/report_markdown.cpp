@@ -112,12 +112,13 @@ std::string methods_section(const std::vector<ReportRow>& all, Chart& chart) {
     md << "### " << scenario << " (" << budget_text(*rows.front())
        << (rows.front()->search_mode == "pareto" ? "; joint answered from the run's Pareto front" : "; searched for this budget")
        << ")\n\n"
-       << "| method | rank | predicted % (± spread) | as labelled % | forecast % | val top-1 % | test top-1 % | latency ms | energy mJ | BitOps |\n"
+       << "| method | rank | predicted % (± spread) | as labelled % | forecast % (± expected error) | val top-1 % | test top-1 % | latency ms | energy mJ | BitOps |\n"
        << "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
     for (const ReportRow* r : rows)
       md << "| " << r->method << " | " << r->rank << " | " << pct(r->predicted_accuracy) << " ± " << pct(r->predicted_stddev)
          << " | " << (std::isnan(r->label_recipe_val_accuracy) ? "n/a" : pct(r->label_recipe_val_accuracy))
-         << " | " << (std::isnan(r->forecast_val_accuracy) ? "n/a" : pct(r->forecast_val_accuracy))
+         << " | "
+         << (std::isnan(r->forecast_val_accuracy) ? "n/a" : pct(r->forecast_val_accuracy) + " ± " + pct(r->forecast_stddev))
          << " | " << pct(r->val_accuracy) << " | " << pct(r->test_accuracy) << " | " << short_number(r->latency_ms) << " | "
          << short_number(r->energy_mj) << " | " << short_number(r->bitops) << " |\n";
     const ReportRow* joint = chosen_joint(rows);
@@ -167,7 +168,8 @@ std::string methods_section(const std::vector<ReportRow>& all, Chart& chart) {
 std::string like_for_like(const std::vector<ReportRow>& rows) {
   std::vector<CheckedNetwork> networks;
   for (const auto& r : rows)
-    networks.push_back({r.predicted_accuracy, r.label_recipe_val_accuracy, r.val_accuracy, r.forecast_val_accuracy});
+    networks.push_back(
+        {r.predicted_accuracy, r.label_recipe_val_accuracy, r.val_accuracy, r.forecast_val_accuracy, r.forecast_stddev});
   const PredictionCheck c = prediction_check(networks);
   const auto signed_points = [](double x) { return (x >= 0 ? "+" : "") + fixed(x, 2); };
   std::ostringstream md;
@@ -180,7 +182,9 @@ std::string like_for_like(const std::vector<ReportRow>& rows) {
   if (c.forecasts > 0)
     md << "Forecast (the prediction plus what finalize's recipe added to the best labelled items, measured before "
        << "any finalist): finalize measured the " << c.forecasts << " networks " << signed_points(c.forecast_mean_error)
-       << " points from their forecast on average, at most " << fixed(c.forecast_worst, 2) << " off.\n\n";
+       << " points from their forecast on average, at most " << fixed(c.forecast_worst, 2) << " off; " << c.within_one_sd
+       << " within the forecast's expected error (the search predictor's held-out RMSE and the gain's spread, "
+       << "combined) and " << c.within_two_sd << " within twice it.\n\n";
   return md.str();
 }
 

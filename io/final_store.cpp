@@ -34,7 +34,8 @@ const RecordFields<FinalEntry>& report_fields() {
 const RecordFields<FinalEntry>& later_report_fields() {
   using E = FinalEntry;
   static const RecordFields<E> fields = {field("label_recipe_val_accuracy", &E::label_recipe_val_accuracy, "fraction"),
-                                         field("forecast_val_accuracy", &E::forecast_val_accuracy, "fraction")};
+                                         field("forecast_val_accuracy", &E::forecast_val_accuracy, "fraction"),
+                                         field("forecast_stddev", &E::forecast_stddev, "fraction")};
   return fields;
 }
 

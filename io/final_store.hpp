@@ -49,6 +49,9 @@ struct FinalEntry {
   // predicted_accuracy plus the gain of finalize's recipe measured on labelled items before the
   // finalists (finalize.gain-items): a forecast of val_accuracy; NaN when no gain was measured.
   double forecast_val_accuracy = std::numeric_limits<double>::quiet_NaN();
+  // The forecast's expected error (1 sd): the search predictor's held-out RMSE and the gain's
+  // spread over the gain items, combined; NaN with no forecast.
+  double forecast_stddev = std::numeric_limits<double>::quiet_NaN();
 };
 
 // Adds one candidate, keeping the others, and records val_indices (the validation images); throws

@@ -42,7 +42,8 @@ const RecordFields<ReportRow>& later_row_fields() {
   using R = ReportRow;
   static const RecordFields<R> fields = {
       field("label_recipe_val_accuracy", &R::label_recipe_val_accuracy, "fraction"),
-      field("forecast_val_accuracy", &R::forecast_val_accuracy, "fraction")};
+      field("forecast_val_accuracy", &R::forecast_val_accuracy, "fraction"),
+      field("forecast_stddev", &R::forecast_stddev, "fraction")};
   return fields;
 }
 

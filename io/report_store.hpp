@@ -42,6 +42,7 @@ struct ReportRow {
   double label_recipe_val_accuracy = std::numeric_limits<double>::quiet_NaN();
   // Prediction plus the measured gain of finalize's recipe (FinalEntry::forecast_val_accuracy).
   double forecast_val_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double forecast_stddev = std::numeric_limits<double>::quiet_NaN();  // FinalEntry::forecast_stddev
 };
 
 struct ReportFile {

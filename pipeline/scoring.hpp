@@ -23,6 +23,8 @@ struct Scoring {
 
 // `name` is a predictor of predictors.h5 (kFpPredictor, kQuantPredictor, ...).
 Scoring load_scoring(const RunContext& ctx, const std::string& name);
+// The stored predictor the search scores with (its weights and held-out quality).
+PredictorRecord load_search_predictor(const RunContext& ctx, const std::string& name);
 std::shared_ptr<CostModel> load_cost_model(const RunContext& ctx);
 
 }  // namespace apq

@@ -9,6 +9,7 @@
 // final table with the joint winner against each baseline.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -19,6 +20,7 @@
 #include "io/search_store.hpp"
 #include "pipeline/final_models.hpp"
 #include "pipeline/finetune_gain.hpp"
+#include "pipeline/scoring.hpp"
 #include "pipeline/search_baselines.hpp"
 #include "pipeline/stages.hpp"
 #include "pipeline/task_payloads.hpp"
@@ -81,7 +83,8 @@ std::string comparison(const std::vector<FinalEntry>& entries) {
 std::string predictor_error(const RunContext& ctx, const std::vector<FinalEntry>& entries) {
   std::vector<CheckedNetwork> networks;
   for (const auto& e : entries)
-    networks.push_back({e.predicted_accuracy, e.label_recipe_val_accuracy, e.val_accuracy, e.forecast_val_accuracy});
+    networks.push_back(
+        {e.predicted_accuracy, e.label_recipe_val_accuracy, e.val_accuracy, e.forecast_val_accuracy, e.forecast_stddev});
   const PredictionCheck c = prediction_check(networks);
   std::ostringstream out;
   out << std::fixed << std::setprecision(2);
@@ -92,9 +95,10 @@ std::string predictor_error(const RunContext& ctx, const std::vector<FinalEntry>
         << " networks; finalize's " << ctx.pipeline().finalize.job.finetune_steps << "-step fine-tune then adds "
         << std::showpos << c.mean_gain << std::noshowpos << " points on average";
   if (c.forecasts > 0)
-    out << "\n  forecast (prediction + the gain measured on labelled items before the finalists): finalize measured "
-        << std::showpos << c.forecast_mean_error << std::noshowpos << " points from it on average, at most "
-        << c.forecast_worst << " off, over " << c.forecasts << " networks";
+    out << "\n  forecast (prediction + the gain measured on labelled items before the finalists, expected error "
+        << 100 * entries.front().forecast_stddev << " points): finalize measured " << std::showpos << c.forecast_mean_error
+        << std::noshowpos << " points from it on average, at most " << c.forecast_worst << " off; " << c.within_one_sd
+        << " of " << c.forecasts << " networks within the expected error, " << c.within_two_sd << " within twice it";
   return out.str();
 }
 
@@ -134,6 +138,10 @@ void finalize_stage(const RunContext& ctx, StageEnv& env) {
   const std::vector<Finalist> candidates = finalists(ctx);
   const int k = static_cast<int>(candidates.size());
   const FinetuneGain gain = measure_finetune_gain(ctx, node);
+  // The forecast's expected error: what the search's predictor misses on its held-out pairs,
+  // and how much the gain varies from network to network.
+  const double forecast_sd = gain.items > 0 ? std::hypot(load_search_predictor(ctx, kQuantPredictor).rmse, gain.sd / 100)
+                                            : std::numeric_limits<double>::quiet_NaN();
   const std::set<std::int32_t> done = final_ranks(path, ctx.meta);
   struct DoneRanks {
     const std::set<std::int32_t>& ranks;
@@ -155,6 +163,7 @@ void finalize_stage(const RunContext& ctx, StageEnv& env) {
     e.predicted_accuracy = c.predicted_accuracy;
     e.predicted_stddev = c.predicted_stddev;
     if (gain.items > 0) e.forecast_val_accuracy = c.predicted_accuracy + gain.mean / 100;
+    e.forecast_stddev = forecast_sd;
     FinalAnswer answer = actors::read_payload<FinalAnswer>(r.answer);
     e.val_accuracy = answer.val.top1;
     e.test_accuracy = answer.test.top1;

@@ -48,6 +48,7 @@ ReportRow report_row(const std::string& scenario, bool pareto, const SearchBudge
   r.test_images = e.test_images;
   r.label_recipe_val_accuracy = e.label_recipe_val_accuracy;
   r.forecast_val_accuracy = e.forecast_val_accuracy;
+  r.forecast_stddev = e.forecast_stddev;
   return r;
 }
 

@@ -144,7 +144,9 @@ void final_summary(std::ostream& out, const RunFileEntry& f) {
     line(out, "rank " + std::to_string(e.rank),
          "predicted " + fixed(e.predicted_accuracy, 4) +
              (std::isnan(e.label_recipe_val_accuracy) ? "" : ", as labelled " + fixed(e.label_recipe_val_accuracy, 4)) +
-             (std::isnan(e.forecast_val_accuracy) ? "" : ", forecast " + fixed(e.forecast_val_accuracy, 4)) +
+             (std::isnan(e.forecast_val_accuracy)
+                  ? ""
+                  : ", forecast " + fixed(e.forecast_val_accuracy, 4) + " +- " + fixed(e.forecast_stddev, 4)) +
              ", val " + fixed(e.val_accuracy, 4) + ", test " +
              fixed(e.test_accuracy, 4) + ", " + fixed(e.latency_ms, 3) + " ms, " + fixed(e.energy_mj, 3) + " mJ, " +
              short_number(e.bitops) + " BitOps");

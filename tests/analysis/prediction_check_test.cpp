@@ -24,12 +24,14 @@ TEST(PredictionCheck, ErrorAsLabelledAndGainOfTheLongerFineTuneInPoints) {
 
 TEST(PredictionCheck, ForecastErrorOverTheNetworksWithAForecast) {
   const double unknown = std::numeric_limits<double>::quiet_NaN();
-  // finalized minus forecast: +0.2 and -0.6 points; the third has no forecast.
-  const PredictionCheck c =
-      prediction_check({{0.82, 0.822, 0.832, 0.830}, {0.81, unknown, 0.812, 0.818}, {0.80, 0.80, 0.90, unknown}});
+  // finalized minus forecast: +0.2 and -0.6 points, expected errors 0.4; the third has no forecast.
+  const PredictionCheck c = prediction_check(
+      {{0.82, 0.822, 0.832, 0.830, 0.004}, {0.81, unknown, 0.812, 0.818, 0.004}, {0.80, 0.80, 0.90, unknown, unknown}});
   EXPECT_EQ(c.forecasts, 2);
   EXPECT_NEAR(c.forecast_mean_error, -0.2, 1e-9);
   EXPECT_NEAR(c.forecast_worst, 0.6, 1e-9);
+  EXPECT_EQ(c.within_one_sd, 1);
+  EXPECT_EQ(c.within_two_sd, 2);
   EXPECT_EQ(c.networks, 2);  // as labelled: the first and the third
 }
 

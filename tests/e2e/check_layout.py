@@ -129,8 +129,10 @@ with h5py.File(os.path.join(run, "final.h5"), "r") as f:
         reported = r["finalized"]["label_recipe_val_accuracy"][:]
         check(sorted(reported) == sorted(as_labelled),
               f"report.h5: label_recipe_val_accuracy {list(reported)}, final.h5 {list(as_labelled)}")
-        check(sorted(r["finalized"]["forecast_val_accuracy"][:]) == sorted(f["report"]["forecast_val_accuracy"][:]),
-              "report.h5: forecast_val_accuracy differs from final.h5's")
+        for column in ("forecast_val_accuracy", "forecast_stddev"):
+            check(sorted(r["finalized"][column][:]) == sorted(f["report"][column][:]), f"report.h5: {column} differs from final.h5's")
+    sd = f["report"]["forecast_stddev"][:]
+    check(len(sd) == len(ranks) and all(0 < s < 1 for s in sd), f"final.h5: forecast_stddev {list(sd)}")
     # The forecast: each prediction plus the mean gain of finalize's recipe over the labels of
     # the gain-items best labelled items, measured on those same items (finetune_gain.h5).
     with h5py.File(os.path.join(run, "quant_dataset.h5"), "r") as q, \

@@ -32,6 +32,7 @@ FinalEntry entry(std::int32_t rank) {
   e.test_images = 10000 + rank;
   e.label_recipe_val_accuracy = 0.86 + 0.001 * rank;
   e.forecast_val_accuracy = 0.87 + 0.001 * rank;
+  e.forecast_stddev = 0.004 + 0.001 * rank;
   return e;
 }
 
@@ -63,6 +64,7 @@ TEST(FinalStore, EntriesRoundTripInRankOrderWithTheirNetworks) {
   EXPECT_EQ(f.entries[1].test_images, 10002);
   EXPECT_EQ(f.entries[1].label_recipe_val_accuracy, entry(2).label_recipe_val_accuracy);
   EXPECT_EQ(f.entries[1].forecast_val_accuracy, entry(2).forecast_val_accuracy);
+  EXPECT_EQ(f.entries[1].forecast_stddev, entry(2).forecast_stddev);
   EXPECT_EQ(f.val_indices, (std::vector<std::int32_t>{7, 3, 9}));
   ASSERT_EQ(f.entries[1].state_dict.size(), 1u);
   EXPECT_EQ(f.entries[1].state_dict[0].values, (std::vector<float>{2.0f, 1.0f}));
@@ -107,6 +109,7 @@ TEST(FinalStore, FilesFromBeforeTheLaterColumnsReadThemAsUnknownAndTakeNewEntrie
     h5::File file = h5::File::open_rw(path);
     file.remove("report/label_recipe_val_accuracy");
     file.remove("report/forecast_val_accuracy");
+    file.remove("report/forecast_stddev");
   }
   EXPECT_TRUE(std::isnan(read_final(path, false).entries[0].label_recipe_val_accuracy));
   EXPECT_TRUE(std::isnan(read_final(path, false).entries[0].forecast_val_accuracy));
@@ -117,6 +120,8 @@ TEST(FinalStore, FilesFromBeforeTheLaterColumnsReadThemAsUnknownAndTakeNewEntrie
   EXPECT_EQ(f.entries[1].label_recipe_val_accuracy, entry(1).label_recipe_val_accuracy);
   EXPECT_TRUE(std::isnan(f.entries[0].forecast_val_accuracy));
   EXPECT_EQ(f.entries[1].forecast_val_accuracy, entry(1).forecast_val_accuracy);
+  EXPECT_TRUE(std::isnan(f.entries[0].forecast_stddev));
+  EXPECT_EQ(f.entries[1].forecast_stddev, entry(1).forecast_stddev);
 }
 
 }  // namespace

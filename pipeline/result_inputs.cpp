@@ -28,7 +28,7 @@ void check_run_results(const RunContext& ctx) {
     FileInputs inputs;
     std::vector<const char*> stages;
   } files[] = {{"fp_dataset.h5", false, fp_dataset_inputs(), {"collect-fp", "predictor"}},
-               {"quant_dataset.h5", false, quant_dataset_inputs(), {"collect-quant", "predictor", "search"}},
+               {"quant_dataset.h5", false, quant_dataset_inputs(), {"collect-quant", "predictor", "search", "finalize"}},
                {"search.h5", true, search_inputs(), {"search", "finalize"}},
                {"rounds.h5", true, search_inputs(), {"search"}},
                {"final.h5", true, final_inputs(), {"finalize"}},

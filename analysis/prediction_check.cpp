@@ -27,9 +27,9 @@ PredictionCheck prediction_check(const std::vector<CheckedNetwork>& networks) {
   double sq = 0.0;
   for (const CheckedNetwork& n : networks) {
     if (!std::isnan(n.forecast)) {
-      forecast_error.push_back(100 * (n.finalized - n.forecast));
-      c.forecast_worst = std::max(c.forecast_worst, std::abs(forecast_error.back()));
       const double off = std::abs(n.finalized - n.forecast);
+      forecast_error.push_back(100 * (n.finalized - n.forecast));
+      c.forecast_worst = std::max(c.forecast_worst, 100 * off);
       c.within_one_sd += off <= n.forecast_sd;
       c.within_two_sd += off <= 2 * n.forecast_sd;
     }

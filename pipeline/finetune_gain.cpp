@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "io/dataset_store.hpp"
+#include "pipeline/predictor_data.hpp"
 #include "pipeline/quant_items.hpp"
 #include "pipeline/workbench.hpp"
 
@@ -14,10 +15,7 @@ namespace apq {
 FinetuneGain measure_finetune_gain(const RunContext& ctx, actors::Node& node) {
   const int wanted = ctx.pipeline().finalize.gain_items;
   if (wanted == 0) return {};
-  const std::string labels_path = ctx.file("quant_dataset.h5");
-  std::vector<QuantRecord> labels = read_quant_dataset(labels_path).records;
-  labels.erase(std::remove_if(labels.begin(), labels.end(), [](const QuantRecord& r) { return r.kind == QuantItemKind::search_round; }),
-               labels.end());
+  std::vector<QuantRecord> labels = collected_quant_records(ctx);
   // The best labelled items: finalists are the best networks, and a network's gain shrinks as its
   // label rises (on the main job: +1.47 points on the first 8 items, against +0.96 on the finalists).
   std::sort(labels.begin(), labels.end(), [](const QuantRecord& a, const QuantRecord& b) {
@@ -40,11 +38,13 @@ FinetuneGain measure_finetune_gain(const RunContext& ctx, actors::Node& node) {
     if (label_top1.count(r.id)) pairs.emplace_back(label_top1.at(r.id), r.score.top1);
   const FinetuneGain gain = finetune_gain(pairs);
   std::ostringstream line;
-  line << std::fixed << std::setprecision(2) << "finalize: its " << ctx.pipeline().finalize.job.finetune_steps
-       << "-step recipe adds " << std::showpos << gain.mean << std::noshowpos << " points to a label (sd " << gain.sd
-       << ", SE " << gain.se << "), measured on " << gain.items << " of the " << wanted << " best labelled items ("
-       << path << "); each forecast below is the prediction plus that";
-  if (gain.items == 0) line.str("finalize: no labelled item could be measured with its recipe (" + path + "): no forecasts");
+  if (gain.items == 0)
+    line << "finalize: no labelled item could be measured with its recipe (" << path << "): no forecasts";
+  else
+    line << std::fixed << std::setprecision(2) << "finalize: its " << ctx.pipeline().finalize.job.finetune_steps
+         << "-step recipe adds " << std::showpos << gain.mean << std::noshowpos << " points to a label (sd " << gain.sd
+         << ", SE " << gain.se << "), measured on " << gain.items << " of the " << wanted << " best labelled items ("
+         << path << "); each forecast below is the prediction plus that";
   say(ctx, line.str());
   return gain;
 }

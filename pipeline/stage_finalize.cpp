@@ -9,9 +9,9 @@
 // final table with the joint winner against each baseline.
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 #include "analysis/accuracy_stats.hpp"
@@ -78,8 +78,9 @@ std::string comparison(const std::vector<FinalEntry>& entries) {
   return out.str();
 }
 
-// The predictor's error where it is like for like (measured with the labels' recipe), and what
-// finalize's longer fine-tune adds on top; "" for files written before the first was measured.
+// The predictor's error where it is like for like (measured with the labels' recipe), what
+// finalize's longer fine-tune adds on top, and how far finalize measured from each forecast; ""
+// for files written before either was kept.
 std::string predictor_error(const RunContext& ctx, const std::vector<FinalEntry>& entries) {
   std::vector<CheckedNetwork> networks;
   for (const auto& e : entries)

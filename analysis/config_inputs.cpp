@@ -52,22 +52,28 @@ bool added_key_at_old_behaviour(const std::string& key, const std::string& value
 
 }  // namespace
 
-// A dataset's own sample count only says how far it is filled (a larger count continues it).
+// The supernet's weights: which images it trains on and how; not which validation or test
+// images are scored later.
+FileInputs supernet_inputs() {
+  return {{"data", "space", "train"}, never_decide({"data.subset-val", "data.subset-test"})};
+}
+// Each FP item is drawn from its ID alone, so the count only says how far the file is filled (a
+// larger count continues it; a smaller one reads its first items). The quantized count decides
+// where the random pairs end and the policy groups begin: another count is another dataset.
 FileInputs fp_dataset_inputs() {
   return {{"data", "space", "train", "collect-fp"}, never_decide({"collect-fp.samples"})};
 }
-FileInputs quant_dataset_inputs() {
-  return {{"data", "space", "train", "collect-quant"}, never_decide({"collect-quant.samples"})};
-}
+FileInputs quant_dataset_inputs() { return {{"data", "space", "train", "collect-quant"}, never_decide()}; }
 FileInputs predictor_inputs() {
   return {{"data", "space", "train", "collect-fp", "collect-quant", "predictor"}, never_decide()};
 }
 // Cross-validation only measures the predictors: it changes none of their weights.
-FileInputs search_inputs() {
-  FileInputs inputs = with(predictor_inputs(), {"cost", "search"});
+FileInputs predictor_weights_inputs() {
+  FileInputs inputs = predictor_inputs();
   inputs.ignored.push_back("predictor.cv-folds");
   return inputs;
 }
+FileInputs search_inputs() { return with(predictor_weights_inputs(), {"cost", "search"}); }
 FileInputs final_inputs() { return with(search_inputs(), {"finalize"}); }
 // The fine-tune's gain is measured on collect-quant's items, whatever the search; how many only
 // says how far the file is filled.

@@ -14,9 +14,11 @@ struct FileInputs {
   std::vector<std::string> ignored;  // "section.key"
   bool with_seed = true;             // the top-level seed decides it too
 };
+FileInputs supernet_inputs();
 FileInputs fp_dataset_inputs();
 FileInputs quant_dataset_inputs();
 FileInputs predictor_inputs();
+FileInputs predictor_weights_inputs();  // what the search reads of them: not how they were judged
 FileInputs search_inputs();
 FileInputs final_inputs();
 FileInputs finetune_gain_inputs();

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   apq::Process process(argc, argv);
+  apq::resolve_rank_dependent_keys(parsed.options, process.info().size);
   if (parsed.options.dry_run) {
     if (process.info().rank == 0) std::cout << apq::dry_run_plan(parsed.options, process.info().size);
     return 0;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+#include <stdexcept>
 
 #include "app/option_lists.hpp"
 #include "embedded_config.hpp"
@@ -236,6 +237,19 @@ ParsedCommandLine parse_options(int argc, const char* const argv[], const std::s
 }
 
 }  // namespace
+
+void resolve_rank_dependent_keys(RunOptions& options, int ranks) {
+  if (options.pipeline.search.islands != 0) return;
+  options.pipeline.search.islands = ranks;
+  const std::string section = "\n[search]\n", line = "\nislands = ";
+  std::string& text = options.resolved_config;
+  const auto start = text.find(section);
+  const auto at = start == std::string::npos ? std::string::npos : text.find(line, start + section.size() - 1);
+  const auto next_section = start == std::string::npos ? std::string::npos : text.find("\n[", start + 1);
+  if (at == std::string::npos || at > next_section) throw std::logic_error("resolved config without [search] islands");
+  const auto end = text.find('\n', at + 1);
+  text.replace(at + line.size(), end - at - line.size(), std::to_string(ranks));
+}
 
 ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::string& printed) {
   return parse_options(argc, argv, nullptr, "", printed);

@@ -43,4 +43,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const argv[], std::st
 // where it came from, for errors). Throws UsageError like parse_command_line.
 RunOptions parse_config_text(const std::string& ini, const std::string& name);
 
+// Keys whose value follows the rank count, once it is known: `search.islands = 0` (one island per
+// rank) becomes the count itself, in the options and in the resolved config that every run file
+// records and that names the scenario, so results made on 2 ranks are never served to 4.
+void resolve_rank_dependent_keys(RunOptions& options, int ranks);
+
 }  // namespace apq

@@ -126,7 +126,7 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(search, "search.depth-mutation-prob", s.evolution.depth_mutation_prob, "per-stage depth mutation probability");
   key(search, "search.max-attempts", s.evolution.max_attempts, "draws per child before the budget is declared impossible");
   key(search, "search.generations", s.generations, "generations per island");
-  key(search, "search.islands", s.islands, "evolution islands in total (0: one per rank)");
+  key(search, "search.islands", s.islands, "evolution islands in total (0: one per rank; the run records the count it used)");
   key(search, "search.migrate-every", s.migrate_every, "generations between migrations");
   key(search, "search.emigrants", s.emigrants, "individuals sent to each neighbour per migration");
   key(search, "search.topology", s.topology, "ring, full, or random-K (K random neighbours)");

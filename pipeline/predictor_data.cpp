@@ -35,6 +35,14 @@ std::vector<QuantRecord> collected_quant_records(const RunContext& ctx) {
   return by_id(std::move(out));
 }
 
+std::vector<FpRecord> collected_fp_records(const RunContext& ctx) {
+  const auto samples = static_cast<std::uint64_t>(ctx.pipeline().collect_fp.samples);
+  std::vector<FpRecord> out;
+  for (auto& r : read_fp_dataset(ctx.file("fp_dataset.h5")).records)
+    if (r.id >= 0 && static_cast<std::uint64_t>(r.id) < samples) out.push_back(std::move(r));
+  return by_id(std::move(out));
+}
+
 PredictorDataset fp_pairs(const RunContext& ctx, const std::vector<FpRecord>& records, const LabelChoice& labels) {
   PredictorDataset d;
   for (std::size_t i = 0; i < records.size(); ++i) {

@@ -39,6 +39,10 @@ std::vector<Record> by_id(std::vector<Record> records) {
 // scenario keeps its own, pipeline/scenario.hpp).
 std::vector<QuantRecord> collected_quant_records(const RunContext& ctx);
 
+// The first collect-fp.samples items of fp_dataset.h5, by ID: a file filled further by a run with
+// a larger count serves a smaller one exactly the items it would have collected itself.
+std::vector<FpRecord> collected_fp_records(const RunContext& ctx);
+
 // The labels of a dataset's items (sorted by ID) and how far they can be trusted.
 template <class Record>
 LabelChoice labels_of(const RunContext& ctx, const std::vector<Record>& records) {

@@ -129,7 +129,7 @@ void retrain_quant_predictor(const RunContext& ctx) {
 
 void predictor_stage(const RunContext& ctx, StageEnv&) {
   if (!ctx.leader()) return;
-  const auto fp_records = by_id(read_fp_dataset(ctx.file("fp_dataset.h5")).records);
+  const auto fp_records = collected_fp_records(ctx);
   const auto quant_records = collected_quant_records(ctx);
   if (fp_records.size() < 10 || quant_records.size() < 4)
     throw std::runtime_error("predictor: too few pairs to train on (" + std::to_string(fp_records.size()) + " fp, " +

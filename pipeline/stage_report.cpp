@@ -52,8 +52,11 @@ ReportRow report_row(const std::string& scenario, bool pareto, const SearchBudge
   return r;
 }
 
-// Every finalized network of every scenario in the run directory, scenarios by name.
+// Every finalized network of every scenario in the run directory, scenarios by name. A scenario
+// finalized from other predictors (another supernet, labels or predictor setting: its files were
+// moved away and remade since) is another experiment; it is left out, with a line naming it.
 std::vector<ReportRow> finalized_rows(const RunContext& ctx) {
+  const std::string upstream = inputs_of(ctx.options.resolved_config, predictor_weights_inputs());
   const fs::path folder = fs::path(ctx.options.run_dir) / "scenarios";
   std::vector<std::string> names;
   if (fs::is_directory(folder))
@@ -63,10 +66,15 @@ std::vector<ReportRow> finalized_rows(const RunContext& ctx) {
   std::vector<ReportRow> rows;
   for (const auto& name : names) {
     const fs::path dir = folder / name;
+    const FinalFile final = read_final((dir / "final.h5").string(), false);
+    const std::string stored = inputs_of(final.meta.config, predictor_weights_inputs());
+    if (stored != upstream) {
+      say(ctx, "report: left out scenario " + name + ", finalized from another config (" + first_difference(upstream, stored) + ")");
+      continue;
+    }
     const SearchFile search = read_search((dir / "search.h5").string());
     const bool pareto = std::any_of(search.sets.begin(), search.sets.end(), [](const SearchSet& s) { return s.method == "pareto"; });
-    for (const auto& e : read_final((dir / "final.h5").string(), false).entries)
-      rows.push_back(report_row(name, pareto, search.budget, e));
+    for (const auto& e : final.entries) rows.push_back(report_row(name, pareto, search.budget, e));
   }
   return rows;
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <stdexcept>
 
 #include "actors/island.hpp"
 #include "actors/node.hpp"
@@ -121,6 +122,16 @@ void measure_round(const RunContext& ctx, actors::Node& node, const std::string&
   retrain_quant_predictor(ctx);
 }
 
+// The scenario's retrained predictor is made after the first round's results are written, and the
+// first round must search with the run's predictor (load_search_predictor prefers the scenario's):
+// the retrained one without those results is left from a search.h5 that was moved away.
+void refuse_retrained_predictor_before_first_round(const RunContext& ctx, const std::string& path) {
+  const std::string retrained = ctx.scenario_file("predictors.h5");
+  if (h5::file_exists(retrained) && !has_results(path, round_method(ctx, 0)))
+    throw std::runtime_error(retrained + ": retrained on search rounds that " + path +
+                             " does not hold; move it and rounds.h5 away too, to search again");
+}
+
 }  // namespace
 
 void search_stage(const RunContext& ctx, StageEnv& env) {
@@ -140,6 +151,7 @@ void search_stage(const RunContext& ctx, StageEnv& env) {
     if (o.baselines) search_baselines(ctx, path);
     return;
   }
+  refuse_retrained_predictor_before_first_round(ctx, path);
   for (int round = 0; round < ctx.pipeline().search.rounds; ++round) {
     const std::string method = round_method(ctx, round);
     if (has_results(path, method)) say(ctx, "search: " + method + " results are in " + path + ", skipping");

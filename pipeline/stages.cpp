@@ -103,12 +103,14 @@ int run_stages(const RunOptions& options, const ProcessInfo& process) {
   MPI_Comm_dup(MPI_COMM_WORLD, &train_comm);
   int code = 0;
   {
+    // Before the node: the node's end waits for every actor, and a worker may still be running an
+    // item with the bench (a backup copy whose first copy already won) when the job shuts down.
+    Workbench bench(ctx);
     actors::NodeOptions node_options;
     node_options.transport.heartbeat_interval_seconds = ctx.pipeline().runtime.heartbeat_seconds;
     node_options.transport.heartbeat_timeout_seconds = ctx.pipeline().runtime.heartbeat_timeout;
     actors::Node node(MPI_COMM_WORLD, process.mpi_thread_level, node_options);
     const actors::Layout layout = run_layout(ctx);
-    Workbench bench(ctx);
     const actors::WorkFn work = [&bench](const actors::WorkItem& item) { return bench.run(item); };
     for (int i = 0; i < layout.workers_per_rank(); ++i)
       node.add(layout.worker(process.rank, i).name, actors::spawn_worker(node.system(), work, process.rank, i));

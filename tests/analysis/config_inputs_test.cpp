@@ -67,6 +67,31 @@ TEST(ConfigInputs, TheBitopsInputDecidesThePredictorsAndTheSearch) {
   EXPECT_NE(first_difference(inputs_of(on, final_inputs()), inputs_of(kConfig, final_inputs())), "");
 }
 
+// The supernet is decided by how and on what it trains, not by which validation or test images
+// are scored later, nor by anything downstream of training.
+TEST(ConfigInputs, TheSupernetIsDecidedByItsTrainingOnly) {
+  const std::string data = std::string(kConfig) + "\n[data]\ntrain-size = 500\nsubset-val = 100\n";
+  const std::string supernet = inputs_of(data, supernet_inputs());
+  EXPECT_NE(supernet.find("phase-steps = 1,2"), std::string::npos);
+  EXPECT_NE(supernet.find("train-size = 500"), std::string::npos);
+  for (const char* absent : {"subset-val", "checkpoint-every", "eval-images", "latency-ms"})
+    EXPECT_EQ(supernet.find(absent), std::string::npos) << absent;
+  std::string retrained = data;
+  retrained.replace(retrained.find("phase-steps = 1,2"), 17, "phase-steps = 1,3");
+  EXPECT_EQ(first_difference(inputs_of(retrained, supernet_inputs()), supernet),
+            "[train] phase-steps: 1,3 in this run, 1,2 in the file");
+}
+
+// What the search reads of the predictors is their weights: cross-validation does not decide it.
+TEST(ConfigInputs, ThePredictorsWeightsLeaveOutCrossValidation) {
+  const std::string plain = std::string(kConfig) + "\n[predictor]\nmembers = 3\n";
+  const std::string with_cv = std::string(kConfig) + "\n[predictor]\ncv-folds = 5\nmembers = 3\n";
+  const std::string other_members = std::string(kConfig) + "\n[predictor]\ncv-folds = 5\nmembers = 2\n";
+  EXPECT_EQ(first_difference(inputs_of(with_cv, predictor_weights_inputs()), inputs_of(plain, predictor_weights_inputs())), "");
+  EXPECT_EQ(first_difference(inputs_of(other_members, predictor_weights_inputs()), inputs_of(with_cv, predictor_weights_inputs())),
+            "[predictor] members: 2 in this run, 3 in the file");
+}
+
 // A seed spread compares runs that differ in the seed alone: without the seed, two reseeded
 // configs agree, and the first other difference names its key and both values.
 TEST(ConfigInputs, WithoutTheSeedOnlyOtherKeysDiffer) {

@@ -105,6 +105,22 @@ TEST(Options, BadValueInConfigFileIsRejected) {
   EXPECT_NE(error_of({"--config", path}).find("threads"), std::string::npos);
 }
 
+// One island per rank (search.islands = 0) is recorded as the rank count: results made on 2 ranks
+// then name another scenario, and another file config, than those made on 4.
+TEST(Options, OneIslandPerRankIsRecordedAsTheRankCount) {
+  RunOptions o = parse({"--search.islands", "0", "--search.latency-ms", "0.1"}).options;
+  resolve_rank_dependent_keys(o, 4);
+  EXPECT_EQ(o.pipeline.search.islands, 4);
+  EXPECT_NE(o.resolved_config.find("\nislands = 4\n"), std::string::npos);
+  EXPECT_EQ(o.resolved_config.find("islands = 0"), std::string::npos);
+  EXPECT_NE(o.resolved_config.find("latency-ms = 0.1"), std::string::npos);
+  RunOptions fixed = parse({"--search.islands", "3"}).options;
+  const std::string before = fixed.resolved_config;
+  resolve_rank_dependent_keys(fixed, 4);
+  EXPECT_EQ(fixed.pipeline.search.islands, 3);
+  EXPECT_EQ(fixed.resolved_config, before);
+}
+
 }  // namespace
 }  // namespace apq
 

@@ -25,6 +25,7 @@ expect_refused "was made with another config ([space] kernels: 3 in this run, 3,
 expect_refused "was made with another config ([collect-fp] eval-images: 64 in this run, 128 in the file" --stage collect-fp --collect-fp.eval-images 64
 expect_refused "was made with another config ([finalize] finetune-steps" --finalize.finetune-steps 4
 expect_refused "has no search results: run the search stage for it first" --stage finalize --search.latency-ms 0.021
+expect_refused "supernet.h5: was made with another config ([train] weight-decay: 0.5 in this run" --stage train --train.weight-decay 0.5
 
 # A new budget: a second scenario, search and finalize only.
 run_apq 2 "$work/run" --search.latency-ms 0.02 > "$work/second.log" 2>&1 || { cat "$work/second.log"; fail "the new budget failed"; }
@@ -71,4 +72,11 @@ grep -q "^scenario: results of an earlier version moved to .*/$first" "$work/ado
 run_apq 2 "$work/run" --stage predictor --predictor.members 2 > "$work/pred.log" 2>&1 || { cat "$work/pred.log"; fail "predictor rerun failed"; }
 grep -q "up to date" "$work/pred.log" && { cat "$work/pred.log"; fail "a changed predictor config was served the old predictors"; }
 grep -q "fp, 2 members" "$work/pred.log" || { cat "$work/pred.log"; fail "the predictors were not retrained with 2 members"; }
+# The retrained predictors serve no later stage of the old config, and the scenarios finalized
+# from the old predictors are another experiment: the report leaves them out, naming each.
+expect_refused "predictors.h5: was made with another config ([predictor] members: 5 in this run, 2 in the file" --stage search --search.latency-ms 0.03
+run_apq 2 "$work/run" --stage report --predictor.members 2 > "$work/report.log" 2>&1 || { cat "$work/report.log"; fail "report after the predictor change failed"; }
+[ "$(grep -c "^report: left out scenario .*, finalized from another config (\[predictor\] members: 2 in this run, 5 in the file)" "$work/report.log")" = 2 ] ||
+  { cat "$work/report.log"; fail "the report did not leave out both scenarios of the old predictors"; }
+grep -q "(0 finalized networks)" "$work/report.log" || { cat "$work/report.log"; fail "the report kept networks of the old predictors"; }
 echo "e2e config change and scenarios: ok"

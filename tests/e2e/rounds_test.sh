@@ -2,7 +2,8 @@
 # Search rounds close the loop: with search.rounds 2, round 1's best candidates are measured as
 # quantized items (kind 2, group 0) into the scenario's rounds.h5 (never the shared
 # quant_dataset.h5), and the scenario's quantization-aware predictor is retrained on the collected
-# items plus them before round 2 searches; both rounds are in search.h5; a rerun redoes nothing.
+# items plus them before round 2 searches; both rounds are in search.h5; a rerun redoes nothing;
+# with search.h5 moved away, the retrained predictor is refused for the first round.
 source "$(dirname "$0")/lib.sh"
 run_apq 2 "$work/run" --search.rounds 2 --search.round-items 3 > "$work/run.log" 2>&1 || { cat "$work/run.log"; fail "the run failed"; }
 grep -q "search: measuring round 1's best 3 candidates" "$work/run.log" || { cat "$work/run.log"; fail "no round measurement"; }
@@ -37,4 +38,12 @@ PYEOF
 run_apq 2 "$work/run" --search.rounds 2 --search.round-items 3 > "$work/again.log" 2>&1 || { cat "$work/again.log"; fail "the rerun failed"; }
 grep -q "joint_round0 results are in" "$work/again.log" || { cat "$work/again.log"; fail "round 1 was redone"; }
 grep -q "all 3 items are on disk" "$work/again.log" || { cat "$work/again.log"; fail "round items were measured again"; }
+# search.h5 moved away alone: the scenario's retrained predictor must not serve the first round.
+scenario=$(readlink "$work/run/search.h5")
+scenario=${scenario%/search.h5}
+mv "$work/run/$scenario/search.h5" "$work/moved_search.h5"
+if run_apq 2 "$work/run" --stage search --search.rounds 2 --search.round-items 3 > "$work/moved.log" 2>&1; then
+  cat "$work/moved.log"; fail "a first round would have searched with the predictor retrained on its rounds"
+fi
+grep -q "predictors.h5: retrained on search rounds that .* does not hold" "$work/moved.log" || { cat "$work/moved.log"; fail "no line naming the retrained predictor"; }
 echo "e2e rounds: ok"

@@ -32,17 +32,19 @@ fresh() {  # fresh DIR: a run dir holding the trained supernet only
 }
 
 echo "rank_scaling: training a small supernet to evaluate ..."
-run 1 "$work/base" --stage train --train.phase-steps 30,10,10,10 > /dev/null
+# The supernet's training keys go with every run that uses it: supernet.h5 is decided by them.
+base_train=(--train.phase-steps 30,10,10,10)
+run 1 "$work/base" --stage train "${base_train[@]}" > /dev/null
 
 fresh "$work/fp1"
-fp1=$(run 1 "$work/fp1" --stage collect-fp --collect-fp.samples "$items")
+fp1=$(run 1 "$work/fp1" --stage collect-fp --collect-fp.samples "$items" "${base_train[@]}")
 fresh "$work/fp2"
-fp2=$(run 2 "$work/fp2" --stage collect-fp --collect-fp.samples "$items")
+fp2=$(run 2 "$work/fp2" --stage collect-fp --collect-fp.samples "$items" "${base_train[@]}")
 fresh "$work/ind_a"
 fresh "$work/ind_b"
-run 1 "$work/ind_a" --stage collect-fp --collect-fp.samples "$items" > "$work/ind_a.time" &
+run 1 "$work/ind_a" --stage collect-fp --collect-fp.samples "$items" "${base_train[@]}" > "$work/ind_a.time" &
 other=$!
-ind_b=$(run 1 "$work/ind_b" --stage collect-fp --collect-fp.samples "$items")
+ind_b=$(run 1 "$work/ind_b" --stage collect-fp --collect-fp.samples "$items" "${base_train[@]}")
 wait "$other"
 ind_a=$(cat "$work/ind_a.time")
 

@@ -4,8 +4,9 @@
 # run is the figure):
 #   bash bench/label_cost_compare.sh SUPERNET_H5 OLD_BINARY [ITEMS] [ROUNDS]   (defaults 100 and 2)
 # SUPERNET_H5 is a finished quick run's supernet.h5 (trained with the embedded config's [data]
-# and [train]: the runs here use that config, and supernet.h5 is decided by those keys); OLD_BINARY another build (a worktree of an
-# older commit: `git worktree add /tmp/old REV && cmake ... --target apq-actors`). The new
+# and [train]: the runs here use that config, and supernet.h5 is decided by those keys);
+# OLD_BINARY another build (a worktree of an older commit: `git worktree add /tmp/old REV &&
+# cmake ... --target apq-actors`). The new
 # binary is APQ_BIN or build/apq-actors. OLD_ARGS adds options for the old binary only (a build
 # from before 5 Dec 2026 needs OLD_ARGS="--data.subset-val 0" to evaluate on all 10,000 images).
 # Prints each run's stage time, mean and median seconds per item, and images per second per core

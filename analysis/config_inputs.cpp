@@ -42,6 +42,7 @@ std::vector<std::string> never_decide(std::vector<std::string> more = {}) {
 const std::map<std::string, std::string>& added_keys() {
   static const std::map<std::string, std::string> added{{"collect-fp.precision", "fp32"}, {"predictor.cv-folds", "0"},
                                                                  {"predictor.bitops-input", "false"},
+                                                                 {"predictor.weight-decay", "0.0001"},
                                                                  {"finalize.gain-items", "0"}};
   return added;
 }

@@ -108,6 +108,7 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(pred, "predictor.patience", o.predictor.fp.patience, "epochs without held-out improvement before stopping");
   key(pred, "predictor.batch-size", o.predictor.fp.batch_size, "training batch size");
   key(pred, "predictor.lr", o.predictor.fp.learning_rate, "Adam learning rate");
+  key(pred, "predictor.weight-decay", o.predictor.fp.weight_decay, "Adam's (coupled) L2 weight decay");
   key(pred, "predictor.holdout", o.predictor.fp.holdout_fraction, "fraction of pairs held out for early stopping and metrics");
 
   po::options_description cost("Hardware cost [cost]");
@@ -209,6 +210,7 @@ void finish_pipeline_options(PipelineOptions& o, const PipelineText& text, std::
           "predictor.cv-folds must be 0 (off) or in [2, 20]");
   require(o.predictor.fp.max_epochs > 0 && o.predictor.quant.max_epochs > 0, "predictor epochs must be positive");
   require(o.predictor.fp.holdout_fraction > 0 && o.predictor.fp.holdout_fraction < 1, "predictor.holdout must be in (0, 1)");
+  require(o.predictor.fp.weight_decay >= 0 && o.predictor.fp.weight_decay <= 1, "predictor.weight-decay must be in [0, 1]");
   const int quant_epochs = o.predictor.quant.max_epochs;
   o.predictor.quant = o.predictor.fp;  // same training settings, own epoch count
   o.predictor.quant.max_epochs = quant_epochs;

@@ -1,4 +1,4 @@
-"""fp_label_models.py RUN_DIR: how far simple models get on a run's full-precision labels.
+"""fp_label_models.py RUN_DIR [--quant]: how far simple models get on a run's full-precision labels.
 
 Reads RUN_DIR/fp_dataset.h5 (items/arch_code, the predictor's one-hot input, and items/loss) and
 prints, for the loss labels (the target `predictor.label-target = auto` picks on the quick run):
@@ -8,7 +8,8 @@ prints, for the loss labels (the target `predictor.label-target = auto` picks on
   - ridge's learning curve: mean held-out tau (120 held out, 20 random splits) against the
     number of training items.
 A model-free check of whether the predictor's gap to the ceiling is the model or the data
-(docs/PREDICTOR-AND-SEARCH.md). numpy and h5py only (Debian's /usr/bin/python3).
+(docs/PREDICTOR-AND-SEARCH.md). With --quant the same for quant_dataset.h5's loss labels, on the
+quantization-aware predictor's inputs (architecture and policy codes, log2 of BitOps). numpy and h5py only (Debian's /usr/bin/python3).
 """
 import math
 import sys
@@ -55,8 +56,11 @@ def kernel_ridge(gamma, lam):
 
 
 def main():
-    items = h5py.File(f"{sys.argv[1]}/fp_dataset.h5", "r")["items"]
+    quant = "--quant" in sys.argv[2:]
+    items = h5py.File(f"{sys.argv[1]}/{'quant' if quant else 'fp'}_dataset.h5", "r")["items"]
     x = items["arch_code"][:].astype(np.float64)
+    if quant:
+        x = np.hstack([x, items["policy_code"][:], np.log2(items["bitops"][:])[:, None]])
     y = -items["loss"][:]
     even, odd = -items["even_loss"][:], -items["odd_loss"][:]
     n = len(y)
@@ -74,7 +78,7 @@ def main():
             predicted[folds[k]] = fit_predict(x[train], y[train], x[folds[k]])
         return kendall_tau(predicted, y)
 
-    for name, model in (("ridge (alpha 10)", ridge(10)), ("ridge + pairwise products (alpha 1000)", pairwise(1000)),
+    for name, model in (("ridge (alpha 10)", ridge(10)), ("ridge (alpha 30)", ridge(30)), ("ridge + pairwise products (alpha 1000)", pairwise(1000)),
                         ("RBF kernel ridge (gamma 0.01, lambda 0.03)", kernel_ridge(0.01, 0.03))):
         print(f"5-fold tau, {name}: {cross_validated(model):.3f}")
     rng = np.random.default_rng(1)

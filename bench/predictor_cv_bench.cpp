@@ -5,7 +5,8 @@
 // shrinks enough to tell whether a predictor is within 0.05 of its labels' ceiling. The
 // recipes are the stage's own (pipeline/predictor_recipes.hpp).
 //   build/bench/predictor_cv_bench RUN_DIR [--folds 5] [--threads 2] [--bitops-input true|false]
-// (--bitops-input overrides the run's predictor.bitops-input.)
+//   [--weight-decay W]
+// (--bitops-input and --weight-decay override the run's predictor.bitops-input and predictor.weight-decay.)
 // Prints, per predictor, the stage's split and the pooled K-fold tau with their standard errors,
 // and the labels' reliability and tau ceiling.
 #include <cstdio>
@@ -43,17 +44,19 @@ void report(const char* name, const PredictorDataset& all, const Split& stage_sp
 int main(int argc, char** argv) {
   apq::ensure_passive_openmp(argv);
   if (argc < 2) {
-    std::fprintf(stderr, "usage: predictor_cv_bench RUN_DIR [--folds 5] [--threads 2] [--bitops-input true|false]\n");
+    std::fprintf(stderr, "usage: predictor_cv_bench RUN_DIR [--folds 5] [--threads 2] [--bitops-input true|false] [--weight-decay W]\n");
     return 2;
   }
   const std::string run_dir = argv[1];
   int folds = 5, threads = 2;
   std::string bitops_input;  // empty: the run's own
+  double weight_decay = -1;  // negative: the run's own
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--folds") folds = std::atoi(argv[i + 1]);
     else if (flag == "--threads") threads = std::atoi(argv[i + 1]);
     else if (flag == "--bitops-input") bitops_input = argv[i + 1];
+    else if (flag == "--weight-decay") weight_decay = std::atof(argv[i + 1]);
     else {
       std::fprintf(stderr, "predictor_cv_bench: unknown option %s\n", flag.c_str());
       return 2;
@@ -73,6 +76,10 @@ int main(int argc, char** argv) {
     RunOptions options = parse_config_text(RunFile::open_read(fp_path).string_attr("config"), fp_path);
     options.run_dir = run_dir;  // the run may have been copied elsewhere
     if (!bitops_input.empty()) options.pipeline.predictor.bitops_input = bitops_input == "true";
+    if (weight_decay >= 0) {  // the same for every predictor, as the config key sets it
+      options.pipeline.predictor.fp.weight_decay = weight_decay;
+      options.pipeline.predictor.quant.weight_decay = weight_decay;
+    }
     const RunContext ctx(options, ProcessInfo{});
     const auto fp_records = by_id(read_fp_dataset(fp_path).records);
     const auto quant_records = collected_quant_records(ctx);

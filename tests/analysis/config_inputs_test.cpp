@@ -67,6 +67,17 @@ TEST(ConfigInputs, TheBitopsInputDecidesThePredictorsAndTheSearch) {
   EXPECT_NE(first_difference(inputs_of(on, final_inputs()), inputs_of(kConfig, final_inputs())), "");
 }
 
+// The predictors' weight decay: files made before the key were trained at 1e-4 and stay valid
+// there; another value decides the predictors and everything after them.
+TEST(ConfigInputs, ThePredictorsWeightDecayDecidesAwayFromTheOldValue) {
+  const std::string old_value = std::string(kConfig) + "\n[predictor]\nweight-decay = 0.0001\n";
+  const std::string heavier = std::string(kConfig) + "\n[predictor]\nweight-decay = 0.01\n";
+  EXPECT_EQ(first_difference(inputs_of(old_value, final_inputs()), inputs_of(kConfig, final_inputs())), "");
+  EXPECT_EQ(first_difference(inputs_of(heavier, search_inputs()), inputs_of(kConfig, search_inputs())),
+            "[predictor] weight-decay: 0.01 in this run, 0.0001 in the file");
+  EXPECT_EQ(first_difference(inputs_of(heavier, quant_dataset_inputs()), inputs_of(kConfig, quant_dataset_inputs())), "");
+}
+
 // The supernet is decided by how and on what it trains, not by which validation or test images
 // are scored later, nor by anything downstream of training.
 TEST(ConfigInputs, TheSupernetIsDecidedByItsTrainingOnly) {

@@ -143,7 +143,8 @@ namespace {
 
 TEST(PipelineOptions, KeysReachTheKernelConfigs) {
   const RunOptions o = parse({"--train.phase-steps", "10,0,5,5", "--search.latency-ms", "0.2", "--search.topology", "random-2",
-                              "--collect-quant.finetune-steps", "7", "--predictor.hidden", "64,32"})
+                              "--collect-quant.finetune-steps", "7", "--predictor.hidden", "64,32",
+                              "--predictor.weight-decay", "0.03"})
                            .options;
   EXPECT_EQ(o.pipeline.train.phase_steps, (std::vector<std::int64_t>{10, 0, 5, 5}));
   EXPECT_EQ(o.pipeline.train.seed, o.seed);
@@ -151,6 +152,8 @@ TEST(PipelineOptions, KeysReachTheKernelConfigs) {
   EXPECT_EQ(o.pipeline.search.topology, "random-2");
   EXPECT_EQ(o.pipeline.collect_quant.job.finetune_steps, 7);
   EXPECT_EQ(o.pipeline.predictor.hidden, (std::vector<int>{64, 32}));
+  EXPECT_DOUBLE_EQ(o.pipeline.predictor.fp.weight_decay, 0.03);  // one key for every predictor
+  EXPECT_DOUBLE_EQ(o.pipeline.predictor.quant.weight_decay, 0.03);
 }
 
 TEST(PipelineOptions, BadValuesNameTheKey) {
@@ -160,6 +163,8 @@ TEST(PipelineOptions, BadValuesNameTheKey) {
   EXPECT_NE(error_of({"--search.bitops", "-1"}).find("budgets"), std::string::npos);
   EXPECT_NE(error_of({"--collect-fp.samples", "0"}).find("collect-fp.samples"), std::string::npos);
   EXPECT_NE(error_of({"--predictor.holdout", "1.5"}).find("predictor.holdout"), std::string::npos);
+  EXPECT_NE(error_of({"--predictor.weight-decay", "-0.1"}).find("predictor.weight-decay"), std::string::npos);
+  EXPECT_NE(error_of({"--predictor.weight-decay", "nan"}).find("predictor.weight-decay"), std::string::npos);
 }
 
 TEST(PipelineOptions, SeedsOfStagesFollowTheRunSeed) {

@@ -1,15 +1,16 @@
-"""fp_label_models.py RUN_DIR [--quant]: how far simple models get on a run's full-precision labels.
+"""fp_label_models.py RUN_DIR [--quant]: how far simple models get on a run's accuracy labels.
 
 Reads RUN_DIR/fp_dataset.h5 (items/arch_code, the predictor's one-hot input, and items/loss) and
 prints, for the loss labels (the target `predictor.label-target = auto` picks on the quick run):
   - the labels' split-half reliability and tau ceiling, as the predictor stage computes them;
-  - 5-fold Kendall tau of ridge regression on the encoding, on the encoding plus its pairwise
-    products, and of RBF kernel ridge, against the ceiling;
+  - 5-fold Kendall tau of ridge regression (alpha 10 and 30) on the encoding, on the encoding
+    plus its pairwise products, and of RBF kernel ridge, against the ceiling;
   - ridge's learning curve: mean held-out tau (120 held out, 20 random splits) against the
     number of training items.
 A model-free check of whether the predictor's gap to the ceiling is the model or the data
 (docs/PREDICTOR-AND-SEARCH.md). With --quant the same for quant_dataset.h5's loss labels, on the
-quantization-aware predictor's inputs (architecture and policy codes, log2 of BitOps). numpy and h5py only (Debian's /usr/bin/python3).
+quantization-aware predictor's inputs (architecture and policy codes, log2 of BitOps).
+numpy and h5py only (Debian's /usr/bin/python3).
 """
 import math
 import sys

@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
     if (flag == "--folds") folds = std::atoi(argv[i + 1]);
     else if (flag == "--threads") threads = std::atoi(argv[i + 1]);
     else if (flag == "--bitops-input") bitops_input = argv[i + 1];
-    else if (flag == "--weight-decay") weight_decay = std::atof(argv[i + 1]);
+    else if (flag == "--weight-decay") weight_decay = std::strtod(argv[i + 1], nullptr);
     else {
       std::fprintf(stderr, "predictor_cv_bench: unknown option %s\n", flag.c_str());
       return 2;
@@ -64,6 +64,10 @@ int main(int argc, char** argv) {
   }
   if (!bitops_input.empty() && bitops_input != "true" && bitops_input != "false") {
     std::fprintf(stderr, "predictor_cv_bench: --bitops-input must be true or false\n");
+    return 2;
+  }
+  if (weight_decay != -1 && !(weight_decay >= 0 && weight_decay <= 1)) {
+    std::fprintf(stderr, "predictor_cv_bench: --weight-decay must be in [0, 1]\n");
     return 2;
   }
   if (folds < 2) {
@@ -91,9 +95,9 @@ int main(int argc, char** argv) {
     const Split quant = quant_split(ctx, quant_all);
     const std::uint64_t seed = cross_validation_seed(ctx);
 
-    std::printf("%s: %zu FP and %zu quantized items; %d folds; BitOps input %s\n", run_dir.c_str(),
+    std::printf("%s: %zu FP and %zu quantized items; %d folds; BitOps input %s; weight decay %g\n", run_dir.c_str(),
                 fp_all.archs.size(), quant_all.archs.size(), folds,
-                ctx.pipeline().predictor.bitops_input ? "on" : "off");
+                ctx.pipeline().predictor.bitops_input ? "on" : "off", ctx.pipeline().predictor.fp.weight_decay);
     std::printf("%-14s %-12s %-27s   %-28s   %11s %7s   %8s\n", "predictor", "labels", "stage's split: tau +- SE",
                 "K-fold, pooled: tau +- SE", "reliability", "ceiling", "gap (CV)");
     const TrainEnsemble train_fp = fp_recipe(ctx);

@@ -133,6 +133,9 @@ TEST(Options, ResolvedConfigListsEveryKeyInEffect) {
   EXPECT_NE(o.resolved_config.find("[space]\n"), std::string::npos);
   EXPECT_NE(o.resolved_config.find("kernels = 3,5\n"), std::string::npos);
   EXPECT_NE(o.resolved_config.find("[data]\n"), std::string::npos);
+  // One spelling per value: what run files are compared by (analysis/config_inputs.cpp).
+  EXPECT_NE(parse({"--predictor.weight-decay", "1e-4"}).options.resolved_config.find("weight-decay = 0.0001\n"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -29,10 +29,12 @@ FileInputs with(FileInputs base, const std::vector<std::string>& sections) {
   return base;
 }
 
-// Keys that never change a result: checkpoint and progress intervals, and whether the images are
-// streamed from disk or held in memory.
+// Keys that never change a result: checkpoint and progress intervals, whether the images are
+// streamed from disk or held in memory, and whether quantized items also record their subnet's
+// unquantized accuracy (a column no label, predictor or search reads; NaN where not measured).
 std::vector<std::string> never_decide(std::vector<std::string> more = {}) {
-  std::vector<std::string> keys{"train.checkpoint-every", "train.progress-every", "data.stream", "data.stream-cache-mb"};
+  std::vector<std::string> keys{"train.checkpoint-every", "train.progress-every", "data.stream", "data.stream-cache-mb",
+                                "collect-quant.fp-accuracy"};
   keys.insert(keys.end(), more.begin(), more.end());
   return keys;
 }

@@ -91,6 +91,9 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
   key(quant, "collect-quant.policy-sampling", o.collect_quant.policy_sampling,
       "leveled: bit widths clustered around a level drawn per policy, so the labels span the overall bit level; "
       "uniform: every width drawn independently");
+  key(quant, "collect-quant.fp-accuracy", o.collect_quant.fp_accuracy,
+      "also score each item's subnet unquantized, for quant_dataset.h5's fp_accuracy column (true/false; "
+      "costs about a full-precision label per item)");
   add_quant_job_keys(quant, "collect-quant", o.collect_quant.job);
 
   text.hidden = join_ints(o.predictor.hidden);

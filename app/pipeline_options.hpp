@@ -35,6 +35,9 @@ struct CollectQuantOptions {
   int samples = 40;            // <architecture, policy, accuracy> triples
   int policies_per_arch = 10;  // for the half that shares architectures
   std::string policy_sampling = "leveled";  // "leveled" (SearchSpace::sample_leveled_policy) or "uniform"
+  // Also score the same subnet unquantized (the fp_accuracy column): a full-precision label's
+  // cost again per item, for a figure nothing downstream reads, so off by default.
+  bool fp_accuracy = false;
   QuantJobConfig job;
 };
 

@@ -105,8 +105,9 @@ StageEstimate estimate_collect_fp(const DryRunSizes& z) {
 StageEstimate estimate_collect_quant(const DryRunSizes& z) {
   const auto& cq = z.options.pipeline.collect_quant;
   const auto& q = cq.job;
-  const double images = kTrainFactor * q.finetune_steps * q.batch_size + 2 * q.bn_images + q.calib_images +
-                        2 * (q.eval_images > 0 ? q.eval_images : z.options.data.val_size);
+  const double eval = q.eval_images > 0 ? q.eval_images : z.options.data.val_size;
+  const double images = kTrainFactor * q.finetune_steps * q.batch_size + 2 * q.bn_images + q.calib_images + eval +
+                        (cq.fp_accuracy ? q.bn_images + eval : 0.0);  // the unquantized score, if asked for
   return {std::to_string(cq.samples) + " items", 2 * double(cq.samples) * images * z.mean_macs};
 }
 

@@ -63,10 +63,12 @@ actors::WorkResult Workbench::collect_quant(const actors::WorkItem& item, const 
   const QuantJobConfig& job = ctx_.pipeline().collect_quant.job;
   QuantAnswer answer;
   answer.quant = score_quantized(net, arch, policy, ctx_.data.train, ctx_.data.val, job, label_seed(ctx_), &images_);
-  EvalOptions fp_eval;
-  fp_eval.calib_images = job.bn_images;
-  fp_eval.eval_images = job.eval_images;
-  answer.fp = score_subnet(net, arch, ctx_.data.train, ctx_.data.val, fp_eval, label_seed(ctx_), &images_);
+  if (ctx_.pipeline().collect_quant.fp_accuracy) {  // else answer.fp.images stays 0: not measured
+    EvalOptions fp_eval;
+    fp_eval.calib_images = job.bn_images;
+    fp_eval.eval_images = job.eval_images;
+    answer.fp = score_subnet(net, arch, ctx_.data.train, ctx_.data.val, fp_eval, label_seed(ctx_), &images_);
+  }
   actors::WorkResult r;
   r.answer = actors::make_payload(answer);
   return r;

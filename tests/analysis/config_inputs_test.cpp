@@ -78,6 +78,13 @@ TEST(ConfigInputs, ThePredictorsWeightDecayDecidesAwayFromTheOldValue) {
   EXPECT_EQ(first_difference(inputs_of(heavier, quant_dataset_inputs()), inputs_of(kConfig, quant_dataset_inputs())), "");
 }
 
+// Whether quantized items also record their unquantized accuracy changes no label: it decides no file.
+TEST(ConfigInputs, TheUnquantizedAccuracyColumnDecidesNothing) {
+  const std::string on = std::string(kConfig) + "\n[collect-quant]\nfp-accuracy = true\n";
+  EXPECT_EQ(first_difference(inputs_of(on, quant_dataset_inputs()), inputs_of(kConfig, quant_dataset_inputs())), "");
+  EXPECT_EQ(first_difference(inputs_of(on, final_inputs()), inputs_of(kConfig, final_inputs())), "");
+}
+
 // The supernet is decided by how and on what it trains, not by which validation or test images
 // are scored later, nor by anything downstream of training.
 TEST(ConfigInputs, TheSupernetIsDecidedByItsTrainingOnly) {

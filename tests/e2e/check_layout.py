@@ -80,6 +80,9 @@ for name, samples, extra in (("fp_dataset.h5", fp_samples, []),
             check((abs((ce + co) / n - acc) < 1e-12).all(), f"{name}: half counts disagree with accuracy")
             mixed = (items["even_loss"][:] * ne + items["odd_loss"][:] * no) / n
             check((abs(mixed - items["loss"][:]) < 1e-9 * (1 + abs(mixed))).all(), f"{name}: half losses disagree with loss")
+        if name == "quant_dataset.h5":  # collect-quant.fp-accuracy is off by default: not measured
+            fp_acc = items["fp_accuracy"][:]
+            check((fp_acc != fp_acc).all(), f"{name}: fp_accuracy measured with collect-quant.fp-accuracy off")
 
 with h5py.File(os.path.join(run, "predictors.h5"), "r") as f:
     for group in ("fp", "quant", "quant_scratch"):

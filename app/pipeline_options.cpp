@@ -93,7 +93,7 @@ void add_pipeline_options(po::options_description& keys, PipelineOptions& o, Pip
       "uniform: every width drawn independently");
   key(quant, "collect-quant.fp-accuracy", o.collect_quant.fp_accuracy,
       "also score each item's subnet unquantized, for quant_dataset.h5's fp_accuracy column (true/false; "
-      "costs about a full-precision label per item)");
+      "one more BN re-calibration and evaluation per item)");
   add_quant_job_keys(quant, "collect-quant", o.collect_quant.job);
 
   text.hidden = join_ints(o.predictor.hidden);

@@ -12,8 +12,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 run_dir="${1:?usage: quant_item_cost.sh RUN_DIR [ITEMS] [ROUNDS] [A_ARGS] [B_ARGS]}"
 items="${2:-24}"
 rounds="${3:-2}"
-a_args="${4:---collect-quant.fp-accuracy true}"
-b_args="${5:---collect-quant.fp-accuracy false}"
+a_args="${4---collect-quant.fp-accuracy true}"  # given but empty: the config's own options
+b_args="${5---collect-quant.fp-accuracy false}"
 bin="${APQ_BIN:-$root/build/apq-actors}"
 work="$(mktemp -d /tmp/apq-quant-cost.XXXXXX)"
 trap 'rm -rf "$work"' EXIT

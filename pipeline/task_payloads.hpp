@@ -34,8 +34,8 @@ struct FpAnswer {
   EvalScore score;
 };
 
-// collect-quant: the quantized, fine-tuned subnet's score, and the same subnet unquantized
-// (finalize-gain: fp.images = 0, not measured).
+// collect-quant: the quantized, fine-tuned subnet's score, and the same subnet unquantized when
+// collect-quant.fp-accuracy asks for it (else, and for finalize-gain, fp.images = 0: not measured).
 struct QuantAnswer {
   static constexpr std::uint32_t type_id = 102;
   static constexpr const char* type_name = "apq.QuantAnswer";

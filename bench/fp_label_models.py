@@ -79,7 +79,8 @@ def main():
             predicted[folds[k]] = fit_predict(x[train], y[train], x[folds[k]])
         return kendall_tau(predicted, y)
 
-    for name, model in (("ridge (alpha 10)", ridge(10)), ("ridge (alpha 30)", ridge(30)), ("ridge + pairwise products (alpha 1000)", pairwise(1000)),
+    for name, model in (("ridge (alpha 10)", ridge(10)), ("ridge (alpha 30)", ridge(30)),
+                        ("ridge + pairwise products (alpha 1000)", pairwise(1000)),
                         ("RBF kernel ridge (gamma 0.01, lambda 0.03)", kernel_ridge(0.01, 0.03))):
         print(f"5-fold tau, {name}: {cross_validated(model):.3f}")
     rng = np.random.default_rng(1)

@@ -59,11 +59,12 @@ def kernel_ridge(gamma, lam):
 def main():
     quant = "--quant" in sys.argv[2:]
     items = h5py.File(f"{sys.argv[1]}/{'quant' if quant else 'fp'}_dataset.h5", "r")["items"]
-    x = items["arch_code"][:].astype(np.float64)
+    by_id = np.argsort(items["id"][:])  # rows are in completion order: folds by id, the same for the same items
+    x = items["arch_code"][:][by_id].astype(np.float64)
     if quant:
-        x = np.hstack([x, items["policy_code"][:], np.log2(items["bitops"][:])[:, None]])
-    y = -items["loss"][:]
-    even, odd = -items["even_loss"][:], -items["odd_loss"][:]
+        x = np.hstack([x, items["policy_code"][:][by_id], np.log2(items["bitops"][:][by_id])[:, None]])
+    y = -items["loss"][:][by_id]
+    even, odd = -items["even_loss"][:][by_id], -items["odd_loss"][:][by_id]
     n = len(y)
     r = np.corrcoef(even, odd)[0, 1]
     reliability = 2 * r / (1 + r)

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+#include <numeric>
 #include <random>
 #include <stdexcept>
 
@@ -205,6 +207,67 @@ TEST(KlCalibration, GaussianWithOutliersIsClipped) {
   EXPECT_LT(low.threshold, 5.0);   // clips the outliers at 12
   EXPECT_GE(high.threshold, low.threshold);  // more levels afford a wider range
   EXPECT_GE(low.divergence, 0.0);
+}
+
+// The search as first written: every candidate's P and Q built bin by bin, KL summed over all
+// bins (O(bins^2)). kl_threshold must pick the same threshold from prefix sums.
+KlResult kl_threshold_bin_by_bin(const std::vector<double>& histogram, double max_value, int levels) {
+  const int n = static_cast<int>(histogram.size());
+  KlResult best;
+  best.divergence = std::numeric_limits<double>::infinity();
+  for (int i = levels; i <= n; ++i) {
+    std::vector<double> p(histogram.begin(), histogram.begin() + i);
+    for (int j = i; j < n; ++j) p[i - 1] += histogram[j];
+    std::vector<double> q(i, 0.0);
+    const int per_group = i / levels;
+    for (int g = 0; g < levels; ++g) {
+      const int begin = g * per_group, end = g == levels - 1 ? i : begin + per_group;
+      double mass = 0.0;
+      int nonzero = 0;
+      for (int j = begin; j < end; ++j) {
+        mass += histogram[j];
+        nonzero += p[j] > 0;
+      }
+      for (int j = begin; j < end; ++j)
+        if (nonzero > 0 && p[j] > 0) q[j] = mass / nonzero;
+    }
+    if (std::accumulate(q.begin(), q.end(), 0.0) <= 0) continue;
+    const double kl = kl_divergence(p, q);
+    if (kl < best.divergence) best = KlResult{i * max_value / n, i, kl};
+  }
+  return best;
+}
+
+TEST(KlCalibration, PrefixSumsPickTheSameThresholdAsTheBinByBinSearch) {
+  std::mt19937 gen(21);
+  int compared = 0;
+  for (const int bins : {16, 97, 512}) {
+    for (const int levels : {2, 4, 8, 16}) {
+      for (int shape = 0; shape < 4; ++shape) {
+        // Half-normal, exponential, sparse (most bins empty), and one with an empty tail but a
+        // spike at the maximum: the shapes ReLU and signed activations give.
+        std::vector<double> hist(bins, 0.0);
+        std::exponential_distribution<double> expo(4.0);
+        std::normal_distribution<double> normal(0.0, 0.2);
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        for (int k = 0; k < 20000; ++k) {
+          double v = shape == 0 ? std::abs(normal(gen)) : shape == 1 ? expo(gen) : unit(gen) * unit(gen) * 0.3;
+          if (shape == 2 && unit(gen) < 0.9) v = std::floor(v * 20) / 20;  // values on a coarse grid
+          hist[std::min(bins - 1, static_cast<int>(v * bins))] += 1;
+        }
+        if (shape == 3) hist[bins - 1] += 50;
+        const KlResult fast = kl_threshold(hist, 1.0, levels);
+        const KlResult slow = kl_threshold_bin_by_bin(hist, 1.0, levels);
+        SCOPED_TRACE("bins " + std::to_string(bins) + ", levels " + std::to_string(levels) + ", shape " +
+                     std::to_string(shape));
+        EXPECT_NEAR(fast.divergence, slow.divergence, 1e-9 * (1 + std::abs(slow.divergence)));
+        EXPECT_EQ(fast.bins, slow.bins);
+        EXPECT_DOUBLE_EQ(fast.threshold, slow.threshold);
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 48);
 }
 
 TEST(KlCalibration, BadInputIsRejected) {

@@ -1,5 +1,6 @@
 #include "kernels/kl_calibration.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -35,6 +36,7 @@ KlResult kl_threshold(const std::vector<double>& histogram, double max_value, in
     throw std::invalid_argument("kl calibration: " + std::to_string(n) + " bins are fewer than the " + std::to_string(levels) + " levels");
   const double total = std::accumulate(histogram.begin(), histogram.end(), 0.0);
   if (!(total > 0)) throw std::invalid_argument("kl calibration: histogram holds no values");
+  if (!std::isfinite(total)) throw std::invalid_argument("kl calibration: histogram counts are not finite");
 
   // For each candidate of i bins, P is the first i bins with everything beyond folded into the
   // last kept bin (clipping), and Q the first i bins (without the outliers) merged into `levels`
@@ -42,19 +44,21 @@ KlResult kl_threshold(const std::vector<double>& histogram, double max_value, in
   // then a sum over groups of prefix-sum differences: O(levels) per candidate instead of
   // O(bins), which made the search cost tens of milliseconds per 4-bit quantizer.
   const auto plogp = [](double v) { return v > 0 ? v * std::log(v) : 0.0; };
-  std::vector<double> mass(n + 1, 0.0), mass_log_mass(n + 1, 0.0);
+  std::vector<double> mass(n + 1, 0.0), mass_log_mass(n + 1, 0.0), tail(n + 1, 0.0);
   std::vector<int> nonzero(n + 1, 0);
   for (int j = 0; j < n; ++j) {
     mass[j + 1] = mass[j] + histogram[j];
     mass_log_mass[j + 1] = mass_log_mass[j] + plogp(histogram[j]);
     nonzero[j + 1] = nonzero[j] + (histogram[j] > 0 ? 1 : 0);
   }
+  // Summed from the back rather than as total - mass[i], which loses a tail below one ulp of it.
+  for (int j = n - 1; j >= 0; --j) tail[j] = tail[j + 1] + histogram[j];
   const double bin_width = max_value / n;
   KlResult best;
   for (int i = levels; i <= n; ++i) {
     const double kept = mass[i];  // Q's total: a group with mass has P > 0 somewhere in it
     if (!(kept > 0)) continue;    // all mass was outliers
-    const double outliers = std::max(0.0, total - kept);
+    const double outliers = tail[i];
     const double last = histogram[i - 1], p_last = last + outliers;
     const int per_group = i / levels;
     double p_log_p = 0.0, p_log_q = 0.0;  // sums over bins with P > 0 of P log P and P log (Q / kept)
@@ -75,8 +79,10 @@ KlResult kl_threshold(const std::vector<double>& histogram, double max_value, in
     }
     // KL = sum p/total * log((p/total) / q'), with sum p = total and q' = Q / kept.
     const double kl = (p_log_p - p_log_q) / total - std::log(total);
-    // Candidates equal up to rounding keep the smaller threshold (the first found).
-    if (best.bins == 0 || kl < best.divergence - 1e-12 * std::abs(best.divergence)) {
+    if (!std::isfinite(kl)) continue;
+    // Candidates equal up to rounding keep the smaller threshold (the first found). The
+    // tolerance is absolute near 0: a perfect fit's KL is 0 only up to the sums' rounding.
+    if (best.bins == 0 || kl < best.divergence - 1e-12 * std::max(1.0, std::abs(best.divergence))) {
       best.divergence = kl;
       best.bins = i;
       best.threshold = i * bin_width;

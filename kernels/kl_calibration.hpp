@@ -16,8 +16,9 @@ struct KlResult {
 // `histogram[i]` counts values in [i, i+1) * bin_width, with bin_width = max_value / size; the last
 // bin includes max_value. `levels` is the number of non-negative quantization levels the range is
 // split into (2^b for unsigned b bits, 2^(b-1) for signed b bits). Candidates are thresholds at
-// bin edges from `levels` bins up to all bins. Throws std::invalid_argument for an empty or
-// all-zero histogram, max_value <= 0, levels < 2, or fewer bins than levels.
+// bin edges from `levels` bins up to all bins; of candidates equal up to rounding, the smallest.
+// Throws std::invalid_argument for an empty, all-zero or non-finite histogram, max_value <= 0,
+// levels < 2, or fewer bins than levels.
 KlResult kl_threshold(const std::vector<double>& histogram, double max_value, int levels);
 
 // KL(P || Q) of two unnormalised histograms of equal size (normalised here); bins where P is 0 add

@@ -96,6 +96,7 @@ torch::Tensor ActQuantizerImpl::forward(const torch::Tensor& x) {
         // their spike in bin 0 from pulling the KL threshold down.
         torch::Tensor h = torch::histc(v, kCalibrationBins, 0.0, observed_max_).to(torch::kDouble);
         h[0] -= (v == 0).sum().to(torch::kDouble);
+        h.clamp_min_(0.0);  // histc counts in float: past 2^24 in a bin the difference can dip below 0
         histogram_ += h;
       }
       return x;

@@ -270,12 +270,26 @@ TEST(KlCalibration, PrefixSumsPickTheSameThresholdAsTheBinByBinSearch) {
   EXPECT_EQ(compared, 48);
 }
 
+TEST(KlCalibration, OfThresholdsThatFitExactlyTheSmallestWins) {
+  // Two equal spikes: every candidate from the second spike on puts each spike alone in its own
+  // group, so P = Q and the KL is 0 up to rounding (log 3 + log 2 - log 6 in the prefix sums).
+  // The first such candidate, 5 bins, must win; not a later one that rounds 1 ulp lower.
+  for (const double count : {1.0, 3.0, 7.0, 1e6 + 3}) {
+    const std::vector<double> hist{count, 0, 0, 0, count, 0, 0, 0};
+    const KlResult fast = kl_threshold(hist, 1.0, 2);
+    EXPECT_EQ(fast.bins, 5) << "count " << count;
+    EXPECT_NEAR(fast.divergence, 0.0, 1e-12);
+    EXPECT_EQ(kl_threshold_bin_by_bin(hist, 1.0, 2).bins, 5) << "count " << count;
+  }
+}
+
 TEST(KlCalibration, BadInputIsRejected) {
   EXPECT_THROW(kl_threshold({}, 1.0, 8), std::invalid_argument);
   EXPECT_THROW(kl_threshold(std::vector<double>(64, 0.0), 1.0, 8), std::invalid_argument);
   EXPECT_THROW(kl_threshold(std::vector<double>(64, 1.0), 0.0, 8), std::invalid_argument);
   EXPECT_THROW(kl_threshold(std::vector<double>(4, 1.0), 1.0, 8), std::invalid_argument);
   EXPECT_THROW(kl_threshold(std::vector<double>(64, 1.0), 1.0, 1), std::invalid_argument);
+  EXPECT_THROW(kl_threshold({1.0, std::numeric_limits<double>::infinity(), 1.0, 1.0}, 1.0, 2), std::invalid_argument);
   EXPECT_NEAR(kl_divergence({1, 2, 3}, {2, 4, 6}), 0.0, 1e-12);
   EXPECT_GT(kl_divergence({1, 0, 3}, {1, 1, 1}), 0.0);
 }

@@ -35,8 +35,9 @@ KlResult kl_threshold(const std::vector<double>& histogram, double max_value, in
   if (n < levels)
     throw std::invalid_argument("kl calibration: " + std::to_string(n) + " bins are fewer than the " + std::to_string(levels) + " levels");
   const double total = std::accumulate(histogram.begin(), histogram.end(), 0.0);
-  if (!(total > 0)) throw std::invalid_argument("kl calibration: histogram holds no values");
+  // Finite first: a NaN count would otherwise be reported as an empty histogram.
   if (!std::isfinite(total)) throw std::invalid_argument("kl calibration: histogram counts are not finite");
+  if (!(total > 0)) throw std::invalid_argument("kl calibration: histogram holds no values");
 
   // For each candidate of i bins, P is the first i bins with everything beyond folded into the
   // last kept bin (clipping), and Q the first i bins (without the outliers) merged into `levels`

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/depthwise_conv.hpp"
+
 namespace apq {
 
 // ---------------------------------------------------------------- DerivedWeight
@@ -126,7 +128,7 @@ torch::Tensor ElasticDepthwiseConv::forward(const torch::Tensor& x, int kernel) 
   std::vector<const torch::Tensor*> sources{&weight};
   for (const auto& t : transforms) sources.push_back(&t);
   const auto w = active_weight_.get(sources, c, kernel, [&] { return kernel_weight(c, kernel).contiguous(kChannelsLast); });
-  return torch::conv2d(x, w, {}, stride_, kernel / 2, 1, c);
+  return depthwise_conv2d(x, w, stride_, kernel / 2);
 }
 
 // ---------------------------------------------------------------- ElasticPointwiseConv

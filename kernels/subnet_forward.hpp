@@ -4,7 +4,19 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "kernels/depthwise_conv.hpp"
+
 namespace apq {
+
+// A depthwise layer's forward: a plain Conv2d takes the project's depthwise backward
+// (kernels/depthwise_conv.hpp), as a fake-quantized one does inside its own forward.
+inline torch::Tensor depthwise_forward(torch::nn::Conv2d& conv, const torch::Tensor& x) {
+  return conv_forward(conv, x);
+}
+template <class Conv>
+torch::Tensor depthwise_forward(Conv& conv, const torch::Tensor& x) {
+  return conv->forward(x);
+}
 
 // stem conv -> BN -> ReLU6 -> 3x3 depthwise -> BN -> ReLU6 -> 1x1 -> BN -> the MBConv blocks
 // (expand, depthwise, project, each with BN; ReLU6 after the first two; residual where the
@@ -15,11 +27,11 @@ torch::Tensor subnet_forward(Net& net, torch::Tensor x) {
   // A 1-channel input cannot carry the channels-last layout: convert after the stem conv.
   x = net.stem_conv->forward(x).contiguous(at::MemoryFormat::ChannelsLast);
   x = clip6(net.stem_bn->forward(x));
-  x = clip6(net.first_dw_bn->forward(net.first_dw->forward(x)));
+  x = clip6(net.first_dw_bn->forward(depthwise_forward(net.first_dw, x)));
   x = net.first_pw_bn->forward(net.first_pw->forward(x));
   for (auto& b : net.blocks) {
     auto h = clip6(b.expand_bn->forward(b.expand->forward(x)));
-    h = clip6(b.dw_bn->forward(b.dw->forward(h)));
+    h = clip6(b.dw_bn->forward(depthwise_forward(b.dw, h)));
     h = b.project_bn->forward(b.project->forward(h));
     x = b.residual ? h + x : h;
   }

@@ -62,6 +62,9 @@ class DepthwiseConv : public torch::autograd::Function<DepthwiseConv> {
     const auto saved = ctx->get_saved_variables();
     const int64_t stride = ctx->saved_data["stride"].toInt(), padding = ctx->saved_data["padding"].toInt();
     const bool want_x = ctx->needs_input_grad(0), want_w = ctx->needs_input_grad(1);
+    if (!grads[0].defined() || saved[0].size(0) == 0)  // output unused, or no images
+      return {want_x ? torch::zeros_like(saved[0]) : torch::Tensor(),
+              want_w ? torch::zeros_like(saved[1]) : torch::Tensor(), torch::Tensor(), torch::Tensor()};
     const torch::Tensor x = channels_last_float(saved[0]);
     const torch::Tensor g = channels_last_float(grads[0]);
     const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), k = saved[1].size(3);

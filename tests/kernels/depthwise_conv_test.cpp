@@ -88,6 +88,15 @@ TEST(DepthwiseConv, OnlyTheGradientsAskedFor) {
   expect_close(w.grad(), w2.grad(), "grad_weight without grad_input");
 }
 
+TEST(DepthwiseConv, NoImagesGiveZeroGradients) {
+  const torch::Tensor x = torch::zeros({0, 4, 5, 5}).requires_grad_(true);
+  const torch::Tensor w = torch::randn({4, 1, 3, 3}).requires_grad_(true);
+  depthwise_conv2d(x, w, 1, 1).sum().backward();
+  ASSERT_TRUE(w.grad().defined());
+  EXPECT_TRUE(torch::equal(w.grad(), torch::zeros_like(w)));
+  EXPECT_EQ(x.grad().sizes(), x.sizes());
+}
+
 TEST(DepthwiseConv, RecognisesOnlyDepthwiseShapes) {
   const torch::Tensor x = torch::zeros({1, 8, 5, 5});
   EXPECT_TRUE(is_depthwise(x, torch::zeros({8, 1, 3, 3}), 8));

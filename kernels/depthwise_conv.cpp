@@ -110,15 +110,21 @@ torch::Tensor depthwise_conv2d(const torch::Tensor& x, const torch::Tensor& weig
   return DepthwiseConv::apply(x, weight, stride, padding);
 }
 
+torch::Tensor conv2d_or_depthwise(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                  torch::ExpandingArray<2> stride, torch::ExpandingArray<2> padding,
+                                  torch::ExpandingArray<2> dilation, int64_t groups) {
+  const auto &s = *stride, &p = *padding, &d = *dilation;
+  if (s[0] == s[1] && p[0] == p[1] && d[0] == 1 && d[1] == 1 && !bias.defined() && is_depthwise(x, weight, groups))
+    return depthwise_conv2d(x, weight, s[0], p[0]);
+  return torch::conv2d(x, weight, bias, stride, padding, dilation, groups);
+}
+
 torch::Tensor conv_forward(torch::nn::Conv2d& conv, const torch::Tensor& x) {
   const auto& o = conv->options;
   const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
-  const bool zeros = c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode());
-  const auto &s = *o.stride(), &d = *o.dilation();
-  if (padding && zeros && !o.bias() && s[0] == s[1] && (**padding)[0] == (**padding)[1] && d[0] == 1 && d[1] == 1 &&
-      is_depthwise(x, conv->weight, o.groups()))
-    return depthwise_conv2d(x, conv->weight, s[0], (**padding)[0]);
-  return conv->forward(x);
+  if (!padding || !c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode())) return conv->forward(x);
+  const torch::Tensor bias = o.bias() ? conv->bias : torch::Tensor();
+  return conv2d_or_depthwise(x, conv->weight, bias, o.stride(), *padding, o.dilation(), o.groups());
 }
 
 }  // namespace apq

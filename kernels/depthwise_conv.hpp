@@ -20,8 +20,13 @@ torch::Tensor depthwise_conv2d(const torch::Tensor& x, const torch::Tensor& weig
 // depthwise_conv2d computes: groups == C == weight.size(0), weight [C, 1, k, k] square.
 bool is_depthwise(const torch::Tensor& x, const torch::Tensor& weight, int64_t groups);
 
-// conv->forward(x), through depthwise_conv2d when the module is a depthwise convolution it
-// computes (explicit equal zero padding, equal strides, dilation 1, no bias).
+// torch::conv2d (zero padding), through depthwise_conv2d when these arguments are a depthwise
+// convolution it computes (equal strides, equal padding, dilation 1, no bias).
+torch::Tensor conv2d_or_depthwise(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                  torch::ExpandingArray<2> stride, torch::ExpandingArray<2> padding,
+                                  torch::ExpandingArray<2> dilation, int64_t groups);
+
+// conv->forward(x), through conv2d_or_depthwise when the module has explicit zero padding.
 torch::Tensor conv_forward(torch::nn::Conv2d& conv, const torch::Tensor& x);
 
 }  // namespace apq

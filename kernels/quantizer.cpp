@@ -136,12 +136,8 @@ QConv2dImpl::QConv2dImpl(const torch::nn::Conv2d& source, int w_bits_, int a_bit
 torch::Tensor QConv2dImpl::forward(const torch::Tensor& x) {
   const auto& o = conv->options;
   const torch::Tensor bias = o.bias() ? conv->bias : torch::Tensor();
-  const torch::Tensor q = input(x), w = fake_quant_weight(conv->weight, w_bits, granularity);
-  const auto stride = o.stride(), padding = conv_padding(conv), dilation = o.dilation();
-  const auto &s = *stride, &p = *padding, &d = *dilation;
-  const bool square = s[0] == s[1] && p[0] == p[1] && d[0] == 1 && d[1] == 1;
-  if (square && !bias.defined() && is_depthwise(q, w, o.groups())) return depthwise_conv2d(q, w, s[0], p[0]);
-  return torch::conv2d(q, w, bias, stride, padding, dilation, o.groups());
+  const torch::Tensor w = fake_quant_weight(conv->weight, w_bits, granularity);
+  return conv2d_or_depthwise(input(x), w, bias, o.stride(), conv_padding(conv), o.dilation(), o.groups());
 }
 
 QLinearImpl::QLinearImpl(const torch::nn::Linear& source, int w_bits_, int a_bits, ActKind input_kind,
